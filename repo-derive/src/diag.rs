@@ -1,0 +1,58 @@
+//! Error collection shared by every macro: gather all problems, report them together.
+
+use std::fmt::Display;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+
+/// Collects errors across one expansion (serde's `Ctxt`, without the drop check).
+#[derive(Default)]
+pub(crate) struct Errors {
+    errors: Option<syn::Error>,
+}
+
+impl Errors {
+    /// Records an error at `tokens`, whose message ends with a `help:` line.
+    pub(crate) fn push(
+        &mut self,
+        tokens: impl ToTokens,
+        message: impl Display,
+        help: impl Display,
+    ) {
+        self.push_error(syn::Error::new_spanned(tokens, format!("{message}\nhelp: {help}")));
+    }
+
+    /// Records a ready-made error.
+    pub(crate) fn push_error(&mut self, error: syn::Error) {
+        match &mut self.errors {
+            Some(all) => all.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_none()
+    }
+
+    /// The `compile_error!`s of every recorded error.
+    pub(crate) fn to_compile_errors(&self) -> TokenStream {
+        self.errors.as_ref().map(syn::Error::to_compile_error).unwrap_or_default()
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        match self.errors {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `a`, `b`, `c` for a help line.
+pub(crate) fn list<I, S>(items: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: Display,
+{
+    items.into_iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,340 @@
+//! `#[derive(Entity)]` and `#[derive(FromRow)]`: the typed model of a mapped struct, its
+//! `FromRow` and `Entity` impls, and the hidden macro that hands the struct's shape to
+//! `#[repository_for]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
+
+use crate::diag::{Errors, list};
+use crate::template::{quote_table, suggest};
+
+/// A struct field as the entity attributes describe it.
+pub(crate) struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    pub column: String,
+    pub key: bool,
+    pub skip: bool,
+}
+
+/// A struct deriving `Entity`.
+pub(crate) struct EntityDef {
+    pub ident: Ident,
+    pub table: String,
+    pub fields: Vec<Field>,
+}
+
+const STRUCT_ATTRS: &[&str] = &["table"];
+const FIELD_ATTRS: &[&str] = &["key", "rename", "skip"];
+
+fn unknown(errors: &mut Errors, path: &syn::Path, valid: &[&str], on: &str) {
+    let name =
+        path.get_ident().map(ToString::to_string).unwrap_or_else(|| quote!(#path).to_string());
+    let hint = suggest(&name, valid.iter().copied())
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    errors.push(
+        path,
+        format!("unknown entity attribute `{name}` on {on}"),
+        format!("{hint}valid: {}", list(valid)),
+    );
+}
+
+/// `CamelCase` → `camel_case`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The named fields of a struct, or an error naming what the derive expects.
+fn named_fields<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+    errors: &mut Errors,
+) -> Option<&'a syn::FieldsNamed> {
+    match &input.data {
+        Data::Struct(s) => {
+            match &s.fields {
+                Fields::Named(named) => Some(named),
+                _ => {
+                    errors.push(
+                    &input.ident,
+                    format!("`#[derive({derive})]` needs a struct with named fields"),
+                    format!("write `struct {} {{ id: i64, … }}`: fields are matched to columns by name", input.ident),
+                );
+                    None
+                }
+            }
+        }
+        _ => {
+            errors.push(
+                &input.ident,
+                format!("`#[derive({derive})]` only works on structs"),
+                "for enums stored as INT or TEXT, use `#[derive(SqlEnum)]`",
+            );
+            None
+        }
+    }
+}
+
+impl EntityDef {
+    pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Self> {
+        let mut table: Option<LitStr> = None;
+        for attr in input.attrs.iter().filter(|a| a.path().is_ident("entity")) {
+            let res = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("table") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if table.is_some() {
+                        errors.push(
+                            &meta.path,
+                            "duplicate entity attribute `table`",
+                            "give `#[entity(table = \"…\")]` once",
+                        );
+                    } else if lit.value().trim().is_empty() {
+                        errors.push(
+                            &lit,
+                            "`table` is empty",
+                            "name the table, e.g. `#[entity(table = \"users\")]`",
+                        );
+                    }
+                    table = Some(lit);
+                } else {
+                    unknown(errors, &meta.path, STRUCT_ATTRS, "a struct");
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = res {
+                errors.push_error(e);
+            }
+        }
+        let named = named_fields(input, "Entity", errors)?;
+        let mut fields = Vec::new();
+        for f in &named.named {
+            let ident = f.ident.clone()?;
+            let mut field = Field {
+                column: ident.to_string(),
+                ident,
+                ty: f.ty.clone(),
+                key: false,
+                skip: false,
+            };
+            let mut seen: Vec<String> = Vec::new();
+            for attr in f.attrs.iter().filter(|a| a.path().is_ident("entity")) {
+                let res = attr.parse_nested_meta(|meta| {
+                    let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                    if FIELD_ATTRS.contains(&name.as_str()) && seen.contains(&name) {
+                        errors.push(&meta.path, format!("duplicate entity attribute `{name}` on field `{}`", field.ident), format!("give `{name}` once"));
+                    }
+                    seen.push(name.clone());
+                    match name.as_str() {
+                        "key" => field.key = true,
+                        "skip" => field.skip = true,
+                        "rename" => {
+                            let lit: LitStr = meta.value()?.parse()?;
+                            if lit.value().trim().is_empty() {
+                                errors.push(&lit, "`rename` is empty", "give the column name, e.g. `#[entity(rename = \"nick_name\")]`");
+                            }
+                            field.column = lit.value();
+                        }
+                        _ => {
+                            unknown(errors, &meta.path, FIELD_ATTRS, "a field");
+                            skip_value(&meta)?;
+                        }
+                    }
+                    Ok(())
+                });
+                if let Err(e) = res {
+                    errors.push_error(e);
+                }
+            }
+            if field.key && field.skip {
+                errors.push(
+                    &field.ident,
+                    format!("field `{}` is both `key` and `skip`", field.ident),
+                    "a key must be mapped to a column: remove `skip` or `key`",
+                );
+            }
+            fields.push(field);
+        }
+        let mut columns: Vec<&str> = Vec::new();
+        for f in fields.iter().filter(|f| !f.skip) {
+            if columns.contains(&f.column.as_str()) {
+                errors.push(&f.ident, format!("column `{}` is mapped by more than one field", f.column), "give each field its own column with `#[entity(rename = \"…\")]`, or `#[entity(skip)]` one of them");
+            }
+            columns.push(&f.column);
+        }
+        if fields.iter().all(|f| f.skip) {
+            errors.push(
+                &input.ident,
+                format!("`{}` maps no column", input.ident),
+                "an entity needs at least one field that is not `#[entity(skip)]`",
+            );
+        }
+        let table =
+            table.map(|t| t.value()).unwrap_or_else(|| snake_case(&input.ident.to_string()));
+        Some(Self { ident: input.ident.clone(), table, fields })
+    }
+
+    pub(crate) fn mapped(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| !f.skip)
+    }
+}
+
+/// Consumes `= value` after an unknown attribute so parsing can go on to the next one.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    }
+    Ok(())
+}
+
+/// `Ok(Self { a: column(row, 0)?, … })`, fields read by position; skipped fields defaulted.
+fn from_row_body(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
+    let mut index = 0usize;
+    let inits = fields.iter().map(|(name, ty, skip)| {
+        if *skip {
+            quote_spanned!(ty.span()=> #name: ::core::default::Default::default())
+        } else {
+            let i = index;
+            index += 1;
+            quote_spanned!(ty.span()=> #name: ::repo_runtime::column::<#ty>(row, #i)?)
+        }
+    });
+    quote!(::core::result::Result::Ok(Self { #(#inits,)* }))
+}
+
+pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let def = EntityDef::parse(&input, &mut errors);
+    let (Some(def), true) = (def, errors.is_empty()) else {
+        return errors.to_compile_errors();
+    };
+    let ident = &def.ident;
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let table = quote_table(&def.table);
+    let columns: Vec<&str> = def.mapped().map(|f| f.column.as_str()).collect();
+    let keys: Vec<&str> = def.mapped().filter(|f| f.key).map(|f| f.column.as_str()).collect();
+    let body = from_row_body(
+        &def.fields
+            .iter()
+            .map(|f| {
+                let i = &f.ident;
+                (quote!(#i), &f.ty, f.skip)
+            })
+            .collect::<Vec<_>>(),
+    );
+    let meta_fields = def.mapped().map(|f| {
+        let (name, ty, col) = (&f.ident, &f.ty, &f.column);
+        let key = f.key.then(|| quote!(key));
+        quote!(#name : #ty = #col #key,)
+    });
+    let raw_table = &def.table;
+    let meta_macro = format_ident!("__repo_entity_{}", ident);
+    let generic_note = (!input.generics.params.is_empty()).then(
+        || quote!(::core::compile_error!("`#[derive(Entity)]` does not support generic structs");),
+    );
+    quote! {
+        #generic_note
+
+        #[automatically_derived]
+        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #where_g {
+            #[inline]
+            fn from_row(row: &::repo_runtime::__private::Row) -> ::repo_runtime::Result<Self> {
+                #body
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_g ::repo_runtime::Entity for #ident #ty_g #where_g {
+            const TABLE: &'static str = #table;
+            const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+            const KEY_COLUMNS: &'static [&'static str] = &[#(#keys),*];
+        }
+
+        /// Hands this entity's shape to `#[repository_for]` (which cannot see the struct).
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! #meta_macro {
+            ($($input:tt)*) => {
+                ::repo_runtime::__private::repository_impl! {
+                    entity #ident table #raw_table fields { #(#meta_fields)* }
+                    $($input)*
+                }
+            };
+        }
+
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #meta_macro as #ident;
+    }
+}
+
+pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
+    let mut errors = Errors::default();
+    let ident = &input.ident;
+    let body = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => {
+                let fields: Vec<_> = named
+                    .named
+                    .iter()
+                    .map(|f| {
+                        let i = f.ident.as_ref();
+                        (quote!(#i), &f.ty, false)
+                    })
+                    .collect();
+                from_row_body(&fields)
+            }
+            Fields::Unnamed(unnamed) => {
+                let fields: Vec<_> = unnamed
+                    .unnamed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let i = syn::Index::from(i);
+                        (quote!(#i), &f.ty, false)
+                    })
+                    .collect();
+                from_row_body(&fields)
+            }
+            Fields::Unit => {
+                errors.push(
+                    ident,
+                    "`#[derive(FromRow)]` needs fields to read columns into",
+                    "declare one field per selected column, in SELECT order",
+                );
+                TokenStream::new()
+            }
+        },
+        _ => {
+            named_fields(&input, "FromRow", &mut errors);
+            TokenStream::new()
+        }
+    };
+    if !errors.is_empty() {
+        return errors.to_compile_errors();
+    }
+    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #where_g {
+            #[inline]
+            fn from_row(row: &::repo_runtime::__private::Row) -> ::repo_runtime::Result<Self> {
+                #body
+            }
+        }
+    }
+}

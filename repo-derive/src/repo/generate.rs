@@ -1,0 +1,251 @@
+//! Code generation for a checked repository trait: the implementation type and one body per
+//! method, each a call into `repo_runtime::__private` with a static statement.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Type};
+
+use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
+use crate::diag::Errors;
+use crate::template::{Bind, EntityInfo, Expanded, expand};
+
+/// One method's expansion: its statement and the body calling the runtime.
+struct Generated {
+    sql: String,
+    body: TokenStream,
+}
+
+fn method_body(
+    m: &Method,
+    x: &Expanded,
+    trait_name: &Ident,
+    field_types: &HashMap<String, Type>,
+    errors: &mut Errors,
+) -> TokenStream {
+    let p = quote!(::repo_runtime::__private);
+    let name = &m.item.sig.ident;
+    let label = format!("{trait_name}::{name}");
+    let sql = &x.sql;
+    let arg_ident = |n: &str| {
+        m.args
+            .iter()
+            .find(|a| a.ident == n)
+            .map(|a| a.ident.clone())
+            .unwrap_or_else(|| format_ident!("{}", n))
+    };
+
+    // Batch columns: one `Vec<&FieldType>` per `<<unnest>>` field, numbered first.
+    let mut columns = Vec::new();
+    let mut types = Vec::new();
+    let params: Vec<TokenStream> = x
+        .binds
+        .iter()
+        .enumerate()
+        .map(|(i, b)| match b {
+            Bind::Arg(a) => {
+                let id = arg_ident(a);
+                quote_spanned!(id.span()=> &#id)
+            }
+            Bind::Field { arg, field } => {
+                let id = arg_ident(arg);
+                let f = format_ident!("{}", field, span = id.span());
+                quote_spanned!(id.span()=> &#id.#f)
+            }
+            Bind::Column { arg, field } => {
+                let id = arg_ident(arg);
+                let f = format_ident!("{}", field);
+                let var = format_ident!("__column{}", i);
+                let ty = &field_types[field];
+                columns.push(quote_spanned! {ty.span()=>
+                    let #var: ::std::vec::Vec<&#ty> = #id.iter().map(|row| &row.#f).collect();
+                });
+                types.push(
+                    quote_spanned!(ty.span()=> <#ty as ::repo_runtime::UnnestType>::ARRAY_TYPE),
+                );
+                quote!(&#var)
+            }
+        })
+        .collect();
+
+    // `self` is hygienic: it must carry the span of the user's `&self`, not the macro's.
+    let this = match m.item.sig.inputs.first() {
+        Some(syn::FnArg::Receiver(r)) => r.self_token,
+        _ => syn::Token![self](m.item.sig.ident.span()),
+    };
+    let output = &m.output;
+    let call = |kind: TokenStream, row: Option<&Type>| {
+        let turbofish = row.map(|t| quote_spanned!(t.span()=> ::<_, #t>));
+        quote!(#p::#kind #turbofish(&#this.executor, &QUERY, &[#(#params),*]))
+    };
+    let call = match &m.returns {
+        Returns::Unit => {
+            let c = call(quote!(execute), None);
+            quote!(#c.await.map(|_| ()))
+        }
+        Returns::Affected => {
+            let c = call(quote!(execute), None);
+            quote!(#c.await)
+        }
+        Returns::One(t) => {
+            let c = call(quote!(one), Some(t));
+            quote!(#c.await)
+        }
+        Returns::Opt(t) => {
+            let c = call(quote!(opt), Some(t));
+            quote!(#c.await)
+        }
+        Returns::Many(t) => {
+            let c = call(quote!(all), Some(t));
+            quote!(#c.await)
+        }
+        Returns::Stream(t) => {
+            let c = call(quote!(stream), Some(t));
+            quote!(#c.await)
+        }
+        Returns::Page(t) => {
+            let (Some(offset), true) = (x.offset_bind, x.has_total) else {
+                errors.push(
+                    &m.sql_attr,
+                    format!("`{name}` returns a `Page`, so its template must select `<<total>>` last and end with `<<paginate>>`"),
+                    "write e.g. `SELECT <<columns>>, <<total>> FROM <<table>> <<orderby:id>> <<paginate>>` with `limit: i64, offset: i64` arguments",
+                );
+                return TokenStream::new();
+            };
+            let Bind::Arg(offset_arg) = &x.binds[offset] else {
+                unreachable!("OFFSET binds an argument")
+            };
+            let offset_ident = arg_ident(offset_arg);
+            let limit = match x.limit_bind {
+                Some(i) => quote!(::core::option::Option::Some(#i)),
+                None => quote!(::core::option::Option::None),
+            };
+            let turbofish = quote_spanned!(t.span()=> ::<_, #t>);
+            quote! {
+                #p::page #turbofish(&#this.executor, &QUERY, &[#(#params),*], #p::Paging {
+                    offset: ::core::convert::Into::<i64>::into(#offset_ident),
+                    offset_param: #offset,
+                    limit_param: #limit,
+                }).await
+            }
+        }
+    };
+    let sig = send_signature(&m.item);
+    quote! {
+        #sig {
+            static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
+            async move {
+                #(#columns)*
+                let result: #output = #call.map_err(::core::convert::Into::into);
+                result
+            }
+        }
+    }
+}
+
+/// A body for a method whose template failed, so the errors are not buried under
+/// "method not implemented".
+fn stub(m: &Method) -> TokenStream {
+    let sig = send_signature(&m.item);
+    quote!(#sig { async move { ::core::unreachable!() } })
+}
+
+pub(super) fn generate(
+    repo: &RepoTrait,
+    args: &RepoArgs,
+    entity: &EntityInfo,
+    field_types: &HashMap<String, Type>,
+    entity_ident: &Ident,
+) -> TokenStream {
+    let trait_name = &repo.item.ident;
+    let vis = &repo.item.vis;
+    let name = args.name.clone().unwrap_or_else(|| format_ident!("Pg{}", trait_name));
+    let mut errors = Errors::default();
+    let mut generated = Vec::new();
+    for m in &repo.methods {
+        let arg_info: Vec<_> = m
+            .args
+            .iter()
+            .map(|a| crate::template::ArgInfo { name: a.ident.to_string(), kind: a.kind })
+            .collect();
+        match expand(&m.sql.value(), entity, &arg_info) {
+            Ok(x) => {
+                let mut local = Errors::default();
+                let body = method_body(m, &x, trait_name, field_types, &mut local);
+                if local.is_empty() {
+                    generated.push(Some(Generated { sql: x.sql, body }));
+                } else {
+                    errors.push_error(local.finish().expect_err("errors were recorded"));
+                    generated.push(None);
+                }
+            }
+            Err(diags) => {
+                for d in diags {
+                    errors.push(&m.sql_attr, &d.message, &d.help);
+                }
+                generated.push(None);
+            }
+        }
+    }
+    let bodies = repo.methods.iter().zip(&generated).map(|(m, g)| match g {
+        Some(g) => g.body.clone(),
+        None => stub(m),
+    });
+    let statements = repo.methods.iter().zip(&generated).filter_map(|(m, g)| {
+        let g = g.as_ref()?;
+        let method = m.item.sig.ident.to_string();
+        let sql = &g.sql;
+        Some(quote!((#method, #sql)))
+    });
+    let sql_docs = repo.methods.iter().zip(&generated).filter_map(|(m, g)| {
+        let line = format!(" - `{}`: `{}`", m.item.sig.ident, g.as_ref()?.sql);
+        Some(quote!(#[doc = #line]))
+    });
+    let summary = format!(
+        " PostgreSQL implementation of [`{trait_name}`] for [`{entity_ident}`], generated by `#[repository_for]`."
+    );
+    let compile_errors = errors.to_compile_errors();
+    let allow = (!errors.is_empty()).then(|| quote!(#[allow(unused_variables, unreachable_code)]));
+    quote! {
+        #compile_errors
+
+        #[doc = #summary]
+        #[doc = ""]
+        #[doc = " Build it over a `deadpool_postgres::Pool` (a connection per call), a pooled client,"]
+        #[doc = " a `tokio_postgres::Client` or a transaction (`&tx`). Statements:"]
+        #[doc = ""]
+        #(#sql_docs)*
+        #[derive(Debug, Clone)]
+        #vis struct #name<E> {
+            executor: E,
+        }
+
+        impl<E> #name<E> {
+            /// Every method's name and the statement it runs.
+            pub const STATEMENTS: &'static [(&'static str, &'static str)] = &[#(#statements),*];
+
+            /// A repository running its statements on `executor`.
+            pub const fn new(executor: E) -> Self {
+                Self { executor }
+            }
+
+            /// The executor the statements run on.
+            pub fn executor(&self) -> &E {
+                &self.executor
+            }
+
+            /// Gives the executor back.
+            pub fn into_executor(self) -> E {
+                self.executor
+            }
+        }
+
+        #[automatically_derived]
+        #allow
+        impl<E: ::repo_runtime::Executor> #trait_name for #name<E> {
+            #(#bodies)*
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! `#[repository_for(Entity)]`.
+//!
+//! A proc macro sees only the item it is attached to, never the entity struct. So the work is
+//! done in two steps:
+//! 1. `repository_for` checks the trait's shape, emits the trait with `Send` futures, and calls
+//!    the hidden macro that `#[derive(Entity)]` left beside the struct — reachable at the very
+//!    path the user wrote for the entity, because it shares the struct's name in the macro
+//!    namespace.
+//! 2. That macro calls back `repository_impl` with the entity's table and fields prepended,
+//!    which expands every template and generates the implementation.
+
+mod generate;
+pub(crate) mod model;
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemTrait, LitStr, Token, TraitItem, Type};
+
+use crate::diag::Errors;
+use crate::template::{EntityInfo, FieldInfo};
+use model::{RepoArgs, RepoTrait, send_signature};
+
+/// The trait as users see it: `#[sql]` removed, each method returning a `Send` future, and
+/// its template in the docs.
+fn public_trait(item: &ItemTrait) -> TokenStream {
+    let mut item = item.clone();
+    let mut methods = Vec::new();
+    for ti in &mut item.items {
+        if let TraitItem::Fn(m) = ti {
+            let template = m
+                .attrs
+                .iter()
+                .find(|a| a.path().is_ident("sql"))
+                .and_then(|a| a.parse_args::<LitStr>().ok());
+            m.attrs.retain(|a| !a.path().is_ident("sql"));
+            let attrs = &m.attrs;
+            let doc = template.map(|t| {
+                let line = format!(" SQL template: `{}`", t.value());
+                let blank = (!attrs.is_empty()).then(|| quote!(#[doc = ""]));
+                quote!(#blank #[doc = #line])
+            });
+            let sig = send_signature(m);
+            methods.push(quote!(#(#attrs)* #doc #sig;));
+        }
+    }
+    let ItemTrait { attrs, vis, unsafety, trait_token, ident, colon_token, supertraits, .. } =
+        &item;
+    quote! {
+        #(#attrs)*
+        #vis #unsafety #trait_token #ident #colon_token #supertraits {
+            #(#methods)*
+        }
+    }
+}
+
+pub(crate) fn expand_repository_for(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = match syn::parse2::<RepoArgs>(attr.clone()) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            errors.push_error(e);
+            None
+        }
+    };
+    let Ok(trait_item) = syn::parse2::<ItemTrait>(item.clone()) else {
+        {
+            let target = syn::parse2::<syn::Item>(item.clone()).ok();
+            let span_of = target.as_ref().map_or_else(
+                || item.clone(),
+                |i| match i {
+                    syn::Item::Struct(s) => s.ident.to_token_stream(),
+                    syn::Item::Enum(e) => e.ident.to_token_stream(),
+                    syn::Item::Fn(f) => f.sig.ident.to_token_stream(),
+                    syn::Item::Impl(i) => i.self_ty.to_token_stream(),
+                    other => other.to_token_stream(),
+                },
+            );
+            errors.push(
+                span_of,
+                "`#[repository_for]` goes on a trait",
+                "write `#[repository_for(User)] pub trait UserRepository { … }` with one `async fn` per statement",
+            );
+            let errs = errors.to_compile_errors();
+            return quote!(#errs #item);
+        }
+    };
+    let public = public_trait(&trait_item);
+    let Some((args, entity_ident)) = args.and_then(|a| {
+        let ident = a.entity.segments.last()?.ident.clone();
+        Some((a, ident))
+    }) else {
+        let errs = errors.to_compile_errors();
+        return quote!(#errs #public);
+    };
+    if RepoTrait::parse(&trait_item, &entity_ident, &mut errors).is_none() {
+        let errs = errors.to_compile_errors();
+        return quote!(#errs #public);
+    }
+    let entity = &args.entity;
+    let assert = quote_spanned! {entity.span()=>
+        const _: () = ::repo_runtime::__private::assert_entity::<#entity>();
+    };
+    quote! {
+        #public
+        #assert
+        #entity! { args(#attr) #item }
+    }
+}
+
+/// The entity's shape as its derive hands it over.
+struct EntityMeta {
+    ident: Ident,
+    table: String,
+    fields: Vec<(Ident, Type, String, bool)>,
+}
+
+impl Parse for EntityMeta {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let kw = |input: ParseStream<'_>, word: &str| -> syn::Result<()> {
+            let id: Ident = input.parse()?;
+            if id == word {
+                Ok(())
+            } else {
+                Err(syn::Error::new(id.span(), format!("expected `{word}`")))
+            }
+        };
+        kw(input, "entity")?;
+        let ident: Ident = input.parse()?;
+        kw(input, "table")?;
+        let table: LitStr = input.parse()?;
+        kw(input, "fields")?;
+        let content;
+        syn::braced!(content in input);
+        let mut fields = Vec::new();
+        while !content.is_empty() {
+            let name: Ident = content.parse()?;
+            content.parse::<Token![:]>()?;
+            let ty: Type = content.parse()?;
+            content.parse::<Token![=]>()?;
+            let column: LitStr = content.parse()?;
+            let key = content.peek(Ident);
+            if key {
+                kw(&content, "key")?;
+            }
+            content.parse::<Token![,]>()?;
+            fields.push((name, ty, column.value(), key));
+        }
+        Ok(Self { ident, table: table.value(), fields })
+    }
+}
+
+struct ImplInput {
+    entity: EntityMeta,
+    args: RepoArgs,
+    item: ItemTrait,
+}
+
+impl Parse for ImplInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let entity = input.parse()?;
+        let _: Ident = input.parse()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let args = content.parse()?;
+        let item = input.parse()?;
+        Ok(Self { entity, args, item })
+    }
+}
+
+pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
+    let ImplInput { entity, args, item } = match syn::parse2::<ImplInput>(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::default();
+    let Some(repo) = RepoTrait::parse(&item, &entity.ident, &mut errors) else {
+        return errors.to_compile_errors();
+    };
+    let info = EntityInfo {
+        name: entity.ident.to_string(),
+        table: entity.table.clone(),
+        fields: entity
+            .fields
+            .iter()
+            .map(|(i, _, c, k)| FieldInfo { ident: i.to_string(), column: c.clone(), key: *k })
+            .collect(),
+    };
+    let field_types = entity.fields.iter().map(|(i, t, _, _)| (i.to_string(), t.clone())).collect();
+    generate::generate(&repo, &args, &info, &field_types, &entity.ident)
+}

@@ -1,0 +1,382 @@
+//! The typed model of a `#[repository_for]` trait: its arguments, methods, templates and
+//! return kinds, with every structural mistake collected.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{
+    FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Token,
+    TraitItem, TraitItemFn, Type,
+};
+
+use crate::diag::Errors;
+use crate::template::ArgKind;
+
+/// `#[repository_for(Entity, name = PgThings)]`.
+pub(crate) struct RepoArgs {
+    pub entity: syn::Path,
+    pub name: Option<Ident>,
+}
+
+impl Parse for RepoArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.is_empty() {
+            return Err(input.error(
+                "`#[repository_for]` needs the entity type\nhelp: write `#[repository_for(User)]`, where `User` derives `Entity`",
+            ));
+        }
+        let entity: syn::Path = input.parse()?;
+        let mut name = None;
+        while input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            if key == "name" {
+                input.parse::<Token![=]>()?;
+                if name.is_some() {
+                    return Err(syn::Error::new_spanned(
+                        &key,
+                        "duplicate `name`\nhelp: give `name = …` once",
+                    ));
+                }
+                name = Some(input.parse()?);
+            } else {
+                return Err(syn::Error::new_spanned(
+                    &key,
+                    format!(
+                        "unknown `#[repository_for]` option `{key}`\nhelp: valid: `name = TypeName` (the generated implementation's name)"
+                    ),
+                ));
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens in `#[repository_for(…)]`\nhelp: write `#[repository_for(User)]` or `#[repository_for(User, name = PgUsers)]`"));
+        }
+        Ok(Self { entity, name })
+    }
+}
+
+/// What a method's rows become.
+#[derive(Clone)]
+pub(crate) enum Returns {
+    /// `()`: execute, discard the count.
+    Unit,
+    /// `u64`: rows affected.
+    Affected,
+    /// `Option<T>`: at most one row.
+    Opt(Type),
+    /// `Vec<T>`: every row.
+    Many(Type),
+    /// `T`: exactly one row.
+    One(Type),
+    /// `RowStream<'_, T>`: rows as they arrive.
+    Stream(Type),
+    /// `Page<T>`: a page and the total.
+    Page(Type),
+}
+
+/// A method argument.
+pub(crate) struct Arg {
+    pub ident: Ident,
+    pub kind: ArgKind,
+}
+
+/// A repository method.
+pub(crate) struct Method {
+    pub item: TraitItemFn,
+    pub sql: LitStr,
+    /// The `#[sql]` attribute, where template errors point.
+    pub sql_attr: TokenStream,
+    pub args: Vec<Arg>,
+    /// The whole declared return type, `Result<…>`.
+    pub output: Type,
+    pub returns: Returns,
+}
+
+const SUPPORTED: &str = "`Result<()>`, `Result<u64>` (rows affected), `Result<T>` (exactly one row), `Result<Option<T>>`, `Result<Vec<T>>`, `Result<RowStream<'_, T>>`, `Result<Page<T>>`, where `T` is an entity, a `#[derive(FromRow)]` struct, a scalar (i64, String, …) or a tuple of scalars";
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        Type::Group(g) => last_segment(&g.elem),
+        _ => None,
+    }
+}
+
+/// The first type argument of `Name<T, …>`.
+fn first_type_arg(seg: &syn::PathSegment) -> Option<&Type> {
+    match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is `&Entity` / `&[Entity]` for the entity named `entity`.
+pub(crate) fn arg_kind(ty: &Type, entity: &Ident) -> ArgKind {
+    let is_entity =
+        |t: &Type| last_segment(t).is_some_and(|s| s.ident == *entity && s.arguments.is_empty());
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Slice(s) if is_entity(&s.elem) => ArgKind::EntitySlice,
+            t if is_entity(t) => ArgKind::Entity,
+            _ => ArgKind::Scalar,
+        },
+        _ => ArgKind::Scalar,
+    }
+}
+
+/// A row type the macro can rule out by its shape alone.
+fn unsupported_row(ty: &Type) -> Option<String> {
+    let name = ty.to_token_stream().to_string().replace(' ', "");
+    match ty {
+        Type::Reference(_) => Some(format!("`{name}` borrows; rows are returned owned")),
+        Type::ImplTrait(_) | Type::TraitObject(_) => {
+            Some(format!("`{name}` is not a concrete row type"))
+        }
+        Type::Slice(_) | Type::Array(_) | Type::Ptr(_) | Type::BareFn(_) | Type::Never(_) => {
+            Some(format!("`{name}` cannot be read from a row"))
+        }
+        _ => {
+            let seg = last_segment(ty)?;
+            let id = seg.ident.to_string();
+            match id.as_str() {
+                "u8" | "u16" | "u64" | "u128" | "usize" | "i128" | "isize" | "char" => {
+                    Some(format!("`{id}` has no PostgreSQL type; use i16, i32, i64 or String"))
+                }
+                "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "Box" | "Rc" | "Arc" | "Cow"
+                | "str" => Some(format!("`{name}` is not a row type")),
+                _ => None,
+            }
+        }
+    }
+}
+
+fn returns(output: &Type, errors: &mut Errors) -> Option<Returns> {
+    fn wrong<T>(errors: &mut Errors, output: &Type, what: String) -> Option<T> {
+        errors.push(
+            output,
+            format!("unsupported return type: {what}"),
+            format!("supported: {SUPPORTED}"),
+        );
+        None
+    }
+    let Some(result) = last_segment(output).filter(|s| s.ident == "Result") else {
+        return wrong(errors, output, format!("`{}` is not a `Result`", output.to_token_stream()));
+    };
+    let Some(inner) = first_type_arg(result) else {
+        return wrong(errors, output, "`Result` without a value type".to_owned());
+    };
+    if let Type::Tuple(t) = inner
+        && t.elems.is_empty()
+    {
+        return Some(Returns::Unit);
+    }
+    let row = |errors: &mut Errors, t: &Type| match unsupported_row(t) {
+        Some(why) => wrong(errors, output, why),
+        None => Some(t.clone()),
+    };
+    let seg = last_segment(inner);
+    let name = seg.map(|s| s.ident.to_string()).unwrap_or_default();
+    let arg = seg.and_then(first_type_arg);
+    match (name.as_str(), arg) {
+        ("u64", _) if matches!(seg.map(|s| &s.arguments), Some(PathArguments::None)) => {
+            Some(Returns::Affected)
+        }
+        ("Option", Some(t)) => row(errors, t).map(Returns::Opt),
+        ("Vec", Some(t)) if last_segment(t).is_some_and(|s| s.ident == "u8") => {
+            Some(Returns::One(inner.clone()))
+        }
+        ("Vec", Some(t)) => row(errors, t).map(Returns::Many),
+        ("RowStream", Some(t)) => row(errors, t).map(Returns::Stream),
+        ("Page", Some(t)) => row(errors, t).map(Returns::Page),
+        _ => row(errors, inner).map(Returns::One),
+    }
+}
+
+fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(LitStr, TokenStream)> {
+    let attrs: Vec<_> = m.attrs.iter().filter(|a| a.path().is_ident("sql")).collect();
+    let name = &m.sig.ident;
+    match attrs.as_slice() {
+        [] => {
+            errors.push(
+                &m.sig,
+                format!("method `{name}` has no `#[sql(\"…\")]` template"),
+                "add one, e.g. `#[sql(\"SELECT <<columns>> FROM <<table>> WHERE <<where:id>>\")]`",
+            );
+            None
+        }
+        [attr] => match attr.parse_args::<LitStr>() {
+            Ok(lit) => Some((lit, attr.to_token_stream())),
+            Err(_) => {
+                errors.push(
+                    attr,
+                    format!("`#[sql]` on `{name}` must hold one string literal"),
+                    "write `#[sql(\"SELECT …\")]`",
+                );
+                None
+            }
+        },
+        [_, second, ..] => {
+            errors.push(
+                second,
+                format!("method `{name}` has more than one `#[sql]` template"),
+                "keep one `#[sql(\"…\")]` per method",
+            );
+            None
+        }
+    }
+}
+
+fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method> {
+    let sig = &m.sig;
+    let name = &sig.ident;
+    let mut local = Errors::default();
+    let sql = sql_attr(m, &mut local);
+    if sig.asyncness.is_none() {
+        local.push(
+            sig.fn_token,
+            format!("repository method `{name}` must be `async`"),
+            format!("write `async fn {name}(&self, …)`"),
+        );
+    }
+    if let Some(c) = &sig.constness {
+        local.push(
+            c,
+            format!("repository method `{name}` cannot be `const`"),
+            format!("write `async fn {name}(&self, …)`"),
+        );
+    }
+    if let Some(u) = &sig.unsafety {
+        local.push(
+            u,
+            format!("repository method `{name}` cannot be `unsafe`"),
+            format!("write `async fn {name}(&self, …)`"),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        local.push(&sig.generics, format!("repository method `{name}` cannot be generic"), "each method expands to one prepared statement with fixed types: use concrete argument types");
+    }
+    if let Some(body) = &m.default {
+        local.push(
+            body,
+            format!("repository method `{name}` cannot have a body"),
+            "the macro writes the body from the `#[sql]` template: end the declaration with `;`",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        local.push(
+            v,
+            "variadic arguments are not supported",
+            "use a slice argument, e.g. `ids: &[i64]`",
+        );
+    }
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(r))
+            if r.reference.is_some() && r.mutability.is_none() && r.colon_token.is_none() => {}
+        Some(FnArg::Receiver(r)) => local.push(
+            r,
+            format!("repository method `{name}` must take `&self`"),
+            format!(
+                "write `async fn {name}(&self, …)`: repositories are shared, so methods borrow them"
+            ),
+        ),
+        _ => local.push(
+            sig,
+            format!("repository method `{name}` has no `&self` receiver"),
+            format!("write `async fn {name}(&self, …)`"),
+        ),
+    }
+    let mut args = Vec::new();
+    for input in sig.inputs.iter().skip(1) {
+        let FnArg::Typed(pt) = input else { continue };
+        match &*pt.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                args.push(Arg { ident: p.ident.clone(), kind: arg_kind(&pt.ty, entity) });
+            }
+            other => local.push(
+                other,
+                "repository method arguments must be plain names",
+                "write `name: Type`; the name is what `@name` binds in the template",
+            ),
+        }
+    }
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+        ReturnType::Default => {
+            local.push(
+                sig,
+                format!("repository method `{name}` has no return type"),
+                format!("supported: {SUPPORTED}"),
+            );
+            None
+        }
+    };
+    let returns = output.as_ref().and_then(|o| returns(o, &mut local));
+    let ok = local.is_empty();
+    if let Err(e) = local.finish() {
+        errors.push_error(e);
+    }
+    if !ok {
+        return None;
+    }
+    let (sql, sql_attr) = sql?;
+    Some(Method { item: m.clone(), sql, sql_attr, args, output: output?, returns: returns? })
+}
+
+/// A parsed repository trait.
+pub(crate) struct RepoTrait {
+    pub item: ItemTrait,
+    pub methods: Vec<Method>,
+}
+
+impl RepoTrait {
+    /// Parses and checks `item`; `None` when any method is malformed (the errors say why).
+    pub(crate) fn parse(item: &ItemTrait, entity: &Ident, errors: &mut Errors) -> Option<Self> {
+        if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+            errors.push(
+                &item.generics,
+                "a `#[repository_for]` trait cannot be generic",
+                "the entity fixes every type: remove the generic parameters",
+            );
+        }
+        let mut methods = Vec::new();
+        let mut ok = true;
+        for ti in &item.items {
+            match ti {
+                TraitItem::Fn(m) => match method(m, entity, errors) {
+                    Some(m) => methods.push(m),
+                    None => ok = false,
+                },
+                other => {
+                    ok = false;
+                    errors.push(
+                        other,
+                        "a `#[repository_for]` trait can only hold methods",
+                        "move constants, types and macros out of the trait",
+                    );
+                }
+            }
+        }
+        (ok && errors.is_empty()).then(|| Self { item: item.clone(), methods })
+    }
+}
+
+/// `fn name(&self, …) -> impl Future<Output = R> + Send` for a repository method.
+pub(crate) fn send_signature(m: &TraitItemFn) -> TokenStream {
+    let sig = &m.sig;
+    let name = &sig.ident;
+    let inputs: Punctuated<FnArg, Token![,]> = sig.inputs.clone();
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => quote!(#ty),
+        ReturnType::Default => quote!(()),
+    };
+    quote! {
+        fn #name(#inputs) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+    }
+}

@@ -1,0 +1,205 @@
+//! The bodies of generated methods: one function per return kind.
+//!
+//! Generated code passes a `&'static` [`Query`] and the parameters; everything else — checking
+//! out a connection, the cached prepare, the row mapping, the span and the observer — lives
+//! here once instead of being expanded into every method.
+
+use std::future::Future;
+use std::pin::pin;
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use tokio_postgres::types::{ToSql, Type};
+use tracing::Instrument;
+
+use crate::executor::{Conn, Executor, Params};
+use crate::observe::{QueryEvent, observer};
+use crate::stream::{Page, RowStream, total_of};
+use crate::{Error, FromRow, Result};
+
+/// A statement as generated: its method, SQL text and explicit parameter types.
+#[derive(Debug)]
+pub struct Query {
+    /// `Trait::method`.
+    pub method: &'static str,
+    /// The expanded statement with `$n` parameters.
+    pub sql: &'static str,
+    /// Parameter types to prepare with (empty: let the server infer them).
+    pub types: &'static [Type],
+}
+
+/// Runs `body` inside the call's span and reports it to the observer.
+async fn observed<R>(
+    q: &'static Query,
+    rows_of: impl FnOnce(&R) -> Option<u64>,
+    body: impl Future<Output = Result<R>>,
+) -> Result<R> {
+    let span = tracing::debug_span!(
+        "repo.call",
+        method = q.method,
+        statement = q.sql,
+        rows = tracing::field::Empty,
+        elapsed_us = tracing::field::Empty,
+    );
+    let start = Instant::now();
+    let result = body.instrument(span.clone()).await;
+    let rows = result.as_ref().ok().and_then(rows_of);
+    let elapsed = start.elapsed();
+    if !span.is_disabled() {
+        if let Some(rows) = rows {
+            span.record("rows", rows);
+        }
+        span.record("elapsed_us", elapsed.as_micros() as u64);
+    }
+    if let Some(obs) = observer() {
+        obs.on_query(&QueryEvent {
+            method: q.method,
+            sql: q.sql,
+            rows,
+            elapsed,
+            error: result.as_ref().err(),
+        });
+    }
+    result
+}
+
+/// Executes a statement, returning the number of rows it affected.
+pub async fn execute<E: Executor>(exec: &E, q: &'static Query, params: Params<'_>) -> Result<u64> {
+    observed(q, |n| Some(*n), async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        Ok(conn.execute(&stmt, params).await?)
+    })
+    .await
+}
+
+/// Reads at most one row.
+pub async fn opt<E: Executor, T: FromRow>(
+    exec: &E,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<Option<T>> {
+    observed(q, |r: &Option<T>| Some(u64::from(r.is_some())), async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+        let Some(row) = rows.try_next().await? else {
+            return Ok(None);
+        };
+        if rows.try_next().await?.is_some() {
+            return Err(Error::TooManyRows { method: q.method });
+        }
+        T::from_row_opt(&row)
+    })
+    .await
+}
+
+/// Reads exactly one row; none is [`Error::NotFound`].
+pub async fn one<E: Executor, T: FromRow>(
+    exec: &E,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<T> {
+    observed(q, |_| Some(1), async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+        let Some(row) = rows.try_next().await? else {
+            return Err(Error::NotFound { method: q.method });
+        };
+        if rows.try_next().await?.is_some() {
+            return Err(Error::TooManyRows { method: q.method });
+        }
+        T::from_row(&row)
+    })
+    .await
+}
+
+/// Reads every row.
+pub async fn all<E: Executor, T: FromRow>(
+    exec: &E,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<Vec<T>> {
+    observed(q, |v: &Vec<T>| Some(v.len() as u64), async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(T::from_row(&row)?);
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Streams the rows, holding the connection until the stream is dropped.
+pub async fn stream<'a, E: Executor, T: FromRow>(
+    exec: &'a E,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<RowStream<'a, T>> {
+    observed(q, |_| None, async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        let rows = conn.query_raw(&stmt, params).await?;
+        Ok(RowStream::new(rows, Box::new(conn)))
+    })
+    .await
+}
+
+/// Where the paging parameters of a `Page` method sit in its parameter list.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    /// The requested offset (to tell "past the end" from "no rows at all").
+    pub offset: i64,
+    /// Index of the `OFFSET` parameter.
+    pub offset_param: usize,
+    /// Index of the `LIMIT` parameter, unless the limit is a constant.
+    pub limit_param: Option<usize>,
+}
+
+/// Reads one page and the total from the trailing `COUNT(*) OVER ()` column.
+///
+/// A page past the end has no rows to carry the total, so then the same statement runs once
+/// more for its first row only.
+pub async fn page<E: Executor, T: FromRow>(
+    exec: &E,
+    q: &'static Query,
+    params: Params<'_>,
+    paging: Paging,
+) -> Result<Page<T>> {
+    observed(q, |p: &Page<T>| Some(p.items.len() as u64), async {
+        let conn = exec.acquire().await?;
+        let stmt = conn.prepare(q.sql, q.types).await?;
+        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+        let mut items = Vec::new();
+        let mut total = None;
+        while let Some(row) = rows.try_next().await? {
+            if total.is_none() {
+                total = Some(total_of(&row)?);
+            }
+            items.push(T::from_row(&row)?);
+        }
+        let total = match total {
+            Some(total) => total,
+            None if paging.offset > 0 => {
+                let (zero, one): (i64, i64) = (0, 1);
+                let mut first: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+                first[paging.offset_param] = &zero;
+                if let Some(i) = paging.limit_param {
+                    first[i] = &one;
+                }
+                let mut rows = pin!(conn.query_raw(&stmt, &first).await?);
+                match rows.try_next().await? {
+                    Some(row) => total_of(&row)?,
+                    None => 0,
+                }
+            }
+            None => 0,
+        };
+        Ok(Page { items, total })
+    })
+    .await
+}

@@ -1,0 +1,90 @@
+//! PostgreSQL repositories generated at compile time.
+//!
+//! Annotate a trait with [`repository_for`] and give each method a SQL template; the macro
+//! expands every template into a static statement while compiling, checks its placeholders and
+//! parameters against the entity and the method, and generates an implementation over any
+//! [`Executor`]: a `deadpool_postgres::Pool` (a connection per call), a pooled client, a
+//! `tokio_postgres::Client` or a transaction. Statements are prepared once per connection and
+//! rows are read by column index — the code a careful person would write by hand.
+//!
+//! ```no_run
+//! use repo_runtime::{Entity, Result, repository_for};
+//!
+//! #[derive(Debug, Clone, PartialEq, Entity)]
+//! #[entity(table = "books")]
+//! pub struct Book {
+//!     #[entity(key)]
+//!     pub id: i64,
+//!     pub title: String,
+//!     pub author: Option<String>,
+//! }
+//!
+//! #[repository_for(Book)]
+//! pub trait BookRepository {
+//!     #[sql("SELECT <<columns>> FROM <<table>> WHERE <<where:id>>")]
+//!     async fn get(&self, id: i64) -> Result<Option<Book>>;
+//!
+//!     #[sql("INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>)")]
+//!     async fn insert(&self, book: &Book) -> Result<u64>;
+//!
+//!     #[sql("SELECT <<columns>> FROM <<table>> WHERE title ILIKE @pattern <<orderby:title>>")]
+//!     async fn search(&self, pattern: &str) -> Result<Vec<Book>>;
+//! }
+//!
+//! # async fn demo(pool: deadpool_postgres::Pool) -> Result<()> {
+//! let books = PgBookRepository::new(pool);
+//! books.insert(&Book { id: 1, title: "Dune".into(), author: None }).await?;
+//! assert!(books.get(1).await?.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! The template language, the return kinds and every diagnostic are described on
+//! [`repository_for`].
+
+mod call;
+mod enums;
+mod error;
+mod executor;
+mod observe;
+mod row;
+mod stream;
+
+pub use error::{Error, InvalidValue, Result};
+pub use executor::{Conn, Executor, Params};
+pub use observe::{QueryEvent, QueryObserver, set_query_observer};
+pub use row::{Entity, FromRow, UnnestType, column};
+pub use stream::{Page, RowStream};
+
+/// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.
+pub use postgres_types::Json;
+
+pub use repo_derive::{Entity, FromRow, SqlEnum, repository_for};
+
+/// The crates whose types appear in entity fields, re-exported so users pin one version.
+pub mod types {
+    pub use chrono;
+    pub use rust_decimal::Decimal;
+    pub use serde_json;
+    pub use tokio_postgres::types::{FromSql, ToSql, Type};
+    pub use uuid::Uuid;
+}
+
+/// Items used by generated code. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::call::{Paging, Query, all, execute, one, opt, page, stream};
+    pub use crate::enums::*;
+    pub use bytes::BytesMut;
+    pub use repo_derive::__repository_impl as repository_impl;
+    pub use tokio_postgres::Row;
+    pub use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+
+    /// Boxed error type of `ToSql`/`FromSql`.
+    pub type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+    /// Compile-time assertion target: names the trait in the error when `T` is not an entity.
+    pub const fn assert_entity<T: crate::Entity>() {}
+
+    /// Compile-time assertion target for batch-insert field types.
+    pub const fn assert_unnest<T: crate::UnnestType>() {}
+}

@@ -1,0 +1,45 @@
+//! A process-wide hook for metrics and slow-query logs.
+//!
+//! Every generated call also opens a `tracing` span (`repo.call`, level DEBUG) with the method,
+//! the statement, the row count and the elapsed time. Parameter values are never recorded, by
+//! either mechanism.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::Error;
+
+/// What one finished repository call reports to the [`QueryObserver`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct QueryEvent<'a> {
+    /// `Trait::method` of the call.
+    pub method: &'static str,
+    /// The statement as sent to the server (with `$n` parameters, never their values).
+    pub sql: &'static str,
+    /// Rows returned or affected; `None` for streams, whose rows are counted by the caller.
+    pub rows: Option<u64>,
+    /// Time from checking out the connection to the last row read.
+    pub elapsed: Duration,
+    /// The error, if the call failed.
+    pub error: Option<&'a Error>,
+}
+
+/// Receives every finished repository call. Keep it cheap: it runs on the caller's task.
+pub trait QueryObserver: Send + Sync + 'static {
+    /// Called once per finished call.
+    fn on_query(&self, event: &QueryEvent<'_>);
+}
+
+static OBSERVER: OnceLock<&'static dyn QueryObserver> = OnceLock::new();
+
+/// Installs the process-wide observer. Only the first call takes effect; later calls return
+/// `false`.
+pub fn set_query_observer(observer: &'static dyn QueryObserver) -> bool {
+    OBSERVER.set(observer).is_ok()
+}
+
+#[inline]
+pub(crate) fn observer() -> Option<&'static dyn QueryObserver> {
+    OBSERVER.get().copied()
+}

@@ -1,0 +1,194 @@
+//! Reading rows into Rust values, by column index.
+
+use tokio_postgres::Row;
+use tokio_postgres::types::{FromSqlOwned, Type};
+
+use crate::{Error, Result};
+
+/// A value built from one result row, reading columns by position.
+///
+/// Derived for entities (`#[derive(Entity)]`) and projections (`#[derive(FromRow)]`), and
+/// implemented for single-column scalars (integers, floats, `bool`, `String`, bytes, dates
+/// and times, `Uuid`, `Decimal`, JSON, arrays, `Option` of any of these) and for tuples of
+/// scalars, so every method return type reads its rows the same way.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a result row",
+    label = "not an entity, projection, scalar or tuple of scalars",
+    note = "derive `Entity` or `FromRow` on the struct, or return a scalar (i64, String, …) or a tuple of scalars"
+)]
+pub trait FromRow: Sized {
+    /// Reads the value from `row`, starting at column 0.
+    fn from_row(row: &Row) -> Result<Self>;
+
+    /// Reads the value where a NULL may stand for "absent": for scalars, a NULL in the only
+    /// column gives `None`; for structs and tuples this is `from_row` wrapped in `Some`.
+    fn from_row_opt(row: &Row) -> Result<Option<Self>> {
+        Self::from_row(row).map(Some)
+    }
+}
+
+/// Reads column `index` of `row` as `T`, reporting the column on failure.
+///
+/// Generated `FromRow` impls call this once per field; it is `row.try_get(index)` with an
+/// error that names the column.
+#[inline]
+pub fn column<T: FromSqlOwned>(row: &Row, index: usize) -> Result<T> {
+    row.try_get(index).map_err(|source| Error::Decode {
+        index,
+        column: row.columns().get(index).map(|c| c.name().to_owned()).unwrap_or_default(),
+        source,
+    })
+}
+
+macro_rules! scalar {
+    ($($ty:ty),* $(,)?) => {$(
+        impl FromRow for $ty {
+            #[inline]
+            fn from_row(row: &Row) -> Result<Self> {
+                column(row, 0)
+            }
+
+            #[inline]
+            fn from_row_opt(row: &Row) -> Result<Option<Self>> {
+                column(row, 0)
+            }
+        }
+    )*};
+}
+
+scalar!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u32,
+    f32,
+    f64,
+    String,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::FixedOffset>,
+    chrono::NaiveDateTime,
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    uuid::Uuid,
+    rust_decimal::Decimal,
+    serde_json::Value,
+);
+
+impl<T> FromRow for Vec<T>
+where
+    Vec<T>: FromSqlOwned,
+{
+    #[inline]
+    fn from_row(row: &Row) -> Result<Self> {
+        column(row, 0)
+    }
+
+    #[inline]
+    fn from_row_opt(row: &Row) -> Result<Option<Self>> {
+        column(row, 0)
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> FromRow for crate::Json<T> {
+    #[inline]
+    fn from_row(row: &Row) -> Result<Self> {
+        column(row, 0)
+    }
+
+    #[inline]
+    fn from_row_opt(row: &Row) -> Result<Option<Self>> {
+        column(row, 0)
+    }
+}
+
+impl<T: FromSqlOwned> FromRow for Option<T> {
+    #[inline]
+    fn from_row(row: &Row) -> Result<Self> {
+        column(row, 0)
+    }
+}
+
+macro_rules! tuple {
+    ($($name:ident $idx:tt),+) => {
+        impl<$($name: FromSqlOwned),+> FromRow for ($($name,)+) {
+            #[inline]
+            fn from_row(row: &Row) -> Result<Self> {
+                Ok(($(column::<$name>(row, $idx)?,)+))
+            }
+        }
+    };
+}
+
+tuple!(A 0);
+tuple!(A 0, B 1);
+tuple!(A 0, B 1, C 2);
+tuple!(A 0, B 1, C 2, D 3);
+tuple!(A 0, B 1, C 2, D 3, E 4);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// A struct mapped to a table by `#[derive(Entity)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entity",
+    label = "this type does not derive `Entity`",
+    note = "add `#[derive(repo_runtime::Entity)]` to `{Self}` so `#[repository_for]` can read its table and columns"
+)]
+pub trait Entity: FromRow {
+    /// The table, as written in SQL (quoted when it needs quoting).
+    const TABLE: &'static str;
+    /// Every mapped column, in field order.
+    const COLUMNS: &'static [&'static str];
+    /// The key column(s), in field order; empty when the entity declares no key.
+    const KEY_COLUMNS: &'static [&'static str];
+}
+
+/// The PostgreSQL array type a field's values are sent as in a batch insert
+/// (`INSERT … SELECT * FROM UNNEST($1, $2, …)`), one array per column.
+#[diagnostic::on_unimplemented(
+    message = "a field of type `{Self}` cannot be sent in a batch insert (`<<unnest>>`)",
+    note = "UNNEST takes one array per column, so array-valued fields cannot be batch inserted; leave them out with `--exclude`"
+)]
+pub trait UnnestType {
+    /// The array type, e.g. `INT8[]` for `i64`.
+    const ARRAY_TYPE: Type;
+}
+
+macro_rules! unnest {
+    ($($ty:ty => $array:ident),* $(,)?) => {$(
+        impl UnnestType for $ty {
+            const ARRAY_TYPE: Type = Type::$array;
+        }
+    )*};
+}
+
+unnest!(
+    bool => BOOL_ARRAY,
+    i8 => CHAR_ARRAY,
+    i16 => INT2_ARRAY,
+    i32 => INT4_ARRAY,
+    i64 => INT8_ARRAY,
+    u32 => OID_ARRAY,
+    f32 => FLOAT4_ARRAY,
+    f64 => FLOAT8_ARRAY,
+    String => TEXT_ARRAY,
+    Vec<u8> => BYTEA_ARRAY,
+    chrono::DateTime<chrono::Utc> => TIMESTAMPTZ_ARRAY,
+    chrono::DateTime<chrono::FixedOffset> => TIMESTAMPTZ_ARRAY,
+    chrono::NaiveDateTime => TIMESTAMP_ARRAY,
+    chrono::NaiveDate => DATE_ARRAY,
+    chrono::NaiveTime => TIME_ARRAY,
+    uuid::Uuid => UUID_ARRAY,
+    rust_decimal::Decimal => NUMERIC_ARRAY,
+    serde_json::Value => JSONB_ARRAY,
+);
+
+impl<T> UnnestType for crate::Json<T> {
+    const ARRAY_TYPE: Type = Type::JSONB_ARRAY;
+}
+
+impl<T: UnnestType> UnnestType for Option<T> {
+    const ARRAY_TYPE: Type = T::ARRAY_TYPE;
+}

@@ -1,0 +1,101 @@
+//! The same repository over a pool, a pooled client, a plain client and transactions.
+
+use std::time::Duration;
+
+use repo_runtime::Error;
+use repo_tests::model::{BookRepository, PgBookRepository};
+
+use super::{book, db};
+
+#[tokio::test]
+async fn commit_and_rollback() {
+    let db = db().await;
+    let mut client = db.client().await;
+    let tx = client.transaction().await.unwrap();
+    PgBookRepository::new(&tx).insert(&book(1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    let in_tx = PgBookRepository::new(&tx);
+    in_tx.insert(&book(2)).await.unwrap();
+    assert_eq!(in_tx.count().await.unwrap(), 2, "the transaction sees its own write");
+    tx.rollback().await.unwrap();
+    let books = PgBookRepository::new(&client);
+    assert_eq!(books.count().await.unwrap(), 1);
+    assert!(books.get(2).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn pooled_clients_and_pooled_transactions() {
+    let db = db().await;
+    let pool = db.pool(2, Duration::from_secs(5));
+    let mut object = pool.get().await.unwrap();
+    PgBookRepository::new(&object).insert(&book(1)).await.unwrap();
+    let tx = object.transaction().await.unwrap();
+    PgBookRepository::new(&tx).insert(&book(2)).await.unwrap();
+    tx.rollback().await.unwrap();
+    drop(object);
+    let books = PgBookRepository::new(pool);
+    assert_eq!(books.count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_hundred_tasks_share_a_pool_of_four() {
+    let db = db().await;
+    let pool = db.pool(4, Duration::from_secs(30));
+    let books = PgBookRepository::new(pool.clone());
+    let mut tasks = Vec::new();
+    for id in 1..=100 {
+        let books = books.clone();
+        tasks.push(tokio::spawn(async move {
+            books.insert(&book(id)).await?;
+            books.get_one(id).await
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap().unwrap().id, i as i64 + 1);
+    }
+    assert_eq!(books.count().await.unwrap(), 100);
+    assert!(pool.status().size <= 4, "never more than four connections");
+}
+
+#[tokio::test]
+async fn an_exhausted_pool_is_a_timeout_error() {
+    let db = db().await;
+    let pool = db.pool(1, Duration::from_millis(200));
+    let held = pool.get().await.unwrap();
+    let books = PgBookRepository::new(pool.clone());
+    assert!(matches!(books.count().await, Err(Error::PoolTimeout)));
+    drop(held);
+    assert_eq!(books.count().await.unwrap(), 0, "the pool recovers once a connection is free");
+}
+
+#[tokio::test]
+async fn statements_are_prepared_once_per_pooled_connection() {
+    let db = db().await;
+    let pool = db.pool(1, Duration::from_secs(5));
+    let books = PgBookRepository::new(pool.clone());
+    for _ in 0..5 {
+        books.count().await.unwrap();
+        books.get(1).await.unwrap();
+    }
+    let object = pool.get().await.unwrap();
+    let prepared: i64 = object
+        .query_one(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(prepared, 2, "ten calls, two statements prepared");
+}
+
+fn assert_send<T: Send>(_: T) {}
+
+#[test]
+fn generated_futures_are_send() {
+    // Never run: the point is that this compiles for a pool-backed repository.
+    let _ = |books: PgBookRepository<deadpool_postgres::Pool>| {
+        assert_send(async move { books.get(1).await });
+    };
+}
