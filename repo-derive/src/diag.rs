@@ -56,3 +56,31 @@ where
 {
     items.into_iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
+
+/// A type or path as a person would write it: `Vec<User>`, not `Vec < User >`.
+pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
+    let raw = tokens.to_token_stream().to_string();
+    let mut out = String::with_capacity(raw.len());
+    let chars: Vec<char> = raw.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let tight = |ch: Option<char>| {
+                matches!(ch, Some('<' | '>' | ':' | '&' | '(' | ')' | '[' | ']'))
+            };
+            if tight(prev) && prev != Some('>') || tight(next) || next == Some(',') {
+                continue;
+            }
+            if prev == Some('>') && !matches!(next, Some('>' | ',' | ')' | ']')) {
+                out.push(' ');
+                continue;
+            }
+            if prev == Some('>') {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}

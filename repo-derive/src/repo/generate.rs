@@ -9,8 +9,27 @@ use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
-use crate::diag::Errors;
+use crate::diag::{Errors, pretty};
 use crate::template::{Bind, EntityInfo, Expanded, expand};
+
+/// `Vec<T>` other than `Vec<u8>` (bytea), or an `Option` of one: a PostgreSQL array.
+fn is_array(ty: &Type) -> bool {
+    let Type::Path(p) = ty else { return false };
+    let Some(seg) = p.path.segments.last() else { return false };
+    let inner = match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    match (seg.ident.to_string().as_str(), inner) {
+        ("Option", Some(t)) => is_array(t),
+        ("Vec", Some(Type::Path(t))) => !t.path.is_ident("u8"),
+        ("Vec", Some(_)) => true,
+        _ => false,
+    }
+}
 
 /// One method's expansion: its statement and the body calling the runtime.
 struct Generated {
@@ -59,6 +78,13 @@ fn method_body(
                 let f = format_ident!("{}", field);
                 let var = format_ident!("__column{}", i);
                 let ty = &field_types[field];
+                if is_array(ty) {
+                    errors.push(
+                        &m.sql_attr,
+                        format!("`<<unnest>>` cannot batch-insert field `{field}` of type `{}`", pretty(ty)),
+                        format!("UNNEST takes one array per column, so array-valued fields cannot be sent; leave it out with `--exclude {field}` (in `<<columns>>` too) or insert those rows one by one"),
+                    );
+                }
                 columns.push(quote_spanned! {ty.span()=>
                     let #var: ::std::vec::Vec<&#ty> = #id.iter().map(|row| &row.#f).collect();
                 });
@@ -76,35 +102,23 @@ fn method_body(
         _ => syn::Token![self](m.item.sig.ident.span()),
     };
     let output = &m.output;
-    let call = |kind: TokenStream, row: Option<&Type>| {
-        let turbofish = row.map(|t| quote_spanned!(t.span()=> ::<_, #t>));
-        quote!(#p::#kind #turbofish(&#this.executor, &QUERY, &[#(#params),*]))
+    // Spanned on the row type, so an unreadable row type is reported there, once.
+    let call = |kind: TokenStream, row: Option<&Type>| match row {
+        Some(t) => quote_spanned! {t.span()=>
+            #p::#kind::<_, #t>(&#this.executor, &QUERY, &[#(#params),*]).await
+        },
+        None => quote!(#p::#kind(&#this.executor, &QUERY, &[#(#params),*]).await),
     };
     let call = match &m.returns {
         Returns::Unit => {
             let c = call(quote!(execute), None);
-            quote!(#c.await.map(|_| ()))
+            quote!(#c.map(|_| ()))
         }
-        Returns::Affected => {
-            let c = call(quote!(execute), None);
-            quote!(#c.await)
-        }
-        Returns::One(t) => {
-            let c = call(quote!(one), Some(t));
-            quote!(#c.await)
-        }
-        Returns::Opt(t) => {
-            let c = call(quote!(opt), Some(t));
-            quote!(#c.await)
-        }
-        Returns::Many(t) => {
-            let c = call(quote!(all), Some(t));
-            quote!(#c.await)
-        }
-        Returns::Stream(t) => {
-            let c = call(quote!(stream), Some(t));
-            quote!(#c.await)
-        }
+        Returns::Affected => call(quote!(execute), None),
+        Returns::One(t) => call(quote!(one), Some(t)),
+        Returns::Opt(t) => call(quote!(opt), Some(t)),
+        Returns::Many(t) => call(quote!(all), Some(t)),
+        Returns::Stream(t) => call(quote!(stream), Some(t)),
         Returns::Page(t) => {
             let (Some(offset), true) = (x.offset_bind, x.has_total) else {
                 errors.push(
@@ -122,9 +136,8 @@ fn method_body(
                 Some(i) => quote!(::core::option::Option::Some(#i)),
                 None => quote!(::core::option::Option::None),
             };
-            let turbofish = quote_spanned!(t.span()=> ::<_, #t>);
-            quote! {
-                #p::page #turbofish(&#this.executor, &QUERY, &[#(#params),*], #p::Paging {
+            quote_spanned! {t.span()=>
+                #p::page::<_, #t>(&#this.executor, &QUERY, &[#(#params),*], #p::Paging {
                     offset: ::core::convert::Into::<i64>::into(#offset_ident),
                     offset_param: #offset,
                     limit_param: #limit,
@@ -133,14 +146,27 @@ fn method_body(
         }
     };
     let sig = send_signature(&m.item);
+    // The future's own well-formedness check repeats any error about the row type: span the
+    // block there too, so the two are one diagnostic.
+    let block_span = match &m.returns {
+        Returns::One(t)
+        | Returns::Opt(t)
+        | Returns::Many(t)
+        | Returns::Stream(t)
+        | Returns::Page(t) => t.span(),
+        Returns::Unit | Returns::Affected => m.item.sig.ident.span(),
+    };
+    let block = quote_spanned! {block_span=>
+        async move {
+            #(#columns)*
+            let result: #output = #call.map_err(::core::convert::Into::into);
+            result
+        }
+    };
     quote! {
         #sig {
             static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
-            async move {
-                #(#columns)*
-                let result: #output = #call.map_err(::core::convert::Into::into);
-                result
-            }
+            #block
         }
     }
 }

@@ -2,15 +2,16 @@
 //! return kinds, with every structural mistake collected.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{
     FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Token,
     TraitItem, TraitItemFn, Type,
 };
 
-use crate::diag::Errors;
+use crate::diag::{Errors, pretty};
 use crate::template::ArgKind;
 
 /// `#[repository_for(Entity, name = PgThings)]`.
@@ -133,7 +134,7 @@ pub(crate) fn arg_kind(ty: &Type, entity: &Ident) -> ArgKind {
 
 /// A row type the macro can rule out by its shape alone.
 fn unsupported_row(ty: &Type) -> Option<String> {
-    let name = ty.to_token_stream().to_string().replace(' ', "");
+    let name = pretty(ty);
     match ty {
         Type::Reference(_) => Some(format!("`{name}` borrows; rows are returned owned")),
         Type::ImplTrait(_) | Type::TraitObject(_) => {
@@ -167,7 +168,7 @@ fn returns(output: &Type, errors: &mut Errors) -> Option<Returns> {
         None
     }
     let Some(result) = last_segment(output).filter(|s| s.ident == "Result") else {
-        return wrong(errors, output, format!("`{}` is not a `Result`", output.to_token_stream()));
+        return wrong(errors, output, format!("`{}` is not a `Result`", pretty(output)));
     };
     let Some(inner) = first_type_arg(result) else {
         return wrong(errors, output, "`Result` without a value type".to_owned());
@@ -372,11 +373,16 @@ pub(crate) fn send_signature(m: &TraitItemFn) -> TokenStream {
     let sig = &m.sig;
     let name = &sig.ident;
     let inputs: Punctuated<FnArg, Token![,]> = sig.inputs.clone();
-    let output = match &sig.output {
-        ReturnType::Type(_, ty) => quote!(#ty),
-        ReturnType::Default => quote!(()),
+    // Spanned on the declared type, so obligations of the future land on the user's code.
+    let ret = match &sig.output {
+        ReturnType::Type(_, ty) => {
+            quote_spanned!(ty.span()=> impl ::core::future::Future<Output = #ty> + ::core::marker::Send)
+        }
+        ReturnType::Default => {
+            quote!(impl ::core::future::Future<Output = ()> + ::core::marker::Send)
+        }
     };
     quote! {
-        fn #name(#inputs) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+        fn #name(#inputs) -> #ret
     }
 }

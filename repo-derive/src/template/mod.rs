@@ -286,7 +286,10 @@ pub(crate) fn expand(
         }
     }
     let sql = out.concat();
-    x.check_unused();
+    // An argument left unbound because of another mistake is not a second mistake.
+    if x.errors.is_empty() {
+        x.check_unused();
+    }
     if x.errors.is_empty() {
         Ok(Expanded {
             sql,

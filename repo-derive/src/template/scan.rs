@@ -158,7 +158,13 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                     && b.get(i + 2).is_some_and(|n| is_ident_start(*n) || *n == b'/') =>
             {
                 let close = if c == b'<' { ">>" } else { "}}" };
-                match template[i + 2..].find(close) {
+                let open = if c == b'<' { "<<" } else { "{{" };
+                let found = template[i + 2..].find(close);
+                // `<<columns FROM <<table>>`: a second opener before the closer means the
+                // first placeholder was never closed.
+                let nested =
+                    template[i + 2..].find(open).is_some_and(|o| found.is_none_or(|n| o < n));
+                match found.filter(|_| !nested) {
                     Some(n) => {
                         let raw = &template[i + 2..i + 2 + n];
                         i += 2 + n + 2;
@@ -169,13 +175,20 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                         }
                     }
                     None => {
-                        let open = if c == b'<' { "<<" } else { "{{" };
-                        let shown: String = template[i..].chars().take(24).collect();
+                        let name_len = b[i + 2..]
+                            .iter()
+                            .take_while(|c| is_ident_char(**c) || **c == b':')
+                            .count();
+                        let shown = &template[i..i + 2 + name_len];
                         errors.push(Diag::new(
                             format!("unclosed placeholder `{shown}` in the SQL template"),
-                            format!("close it with `{close}`, e.g. `{open}columns{close}`"),
+                            format!("close it with `{close}`, e.g. `{shown}{close}`"),
                         ));
-                        i = b.len();
+                        if nested {
+                            i += 2 + name_len;
+                        } else {
+                            i = b.len();
+                        }
                     }
                 }
             }

@@ -1,0 +1,6 @@
+use repo_runtime::Entity;
+
+#[derive(Entity)]
+pub struct Pair(i64, String);
+
+fn main() {}

@@ -1,0 +1,17 @@
+use repo_runtime::{Entity, repository_for};
+
+#[derive(Entity)]
+#[entity(table = "users")]
+pub struct User {
+    #[entity(key)]
+    pub id: i64,
+    pub phone: String,
+    pub email: Option<String>,
+}
+
+#[repository_for(User)]
+pub trait Users {
+    const LIMIT: i64;
+}
+
+fn main() {}

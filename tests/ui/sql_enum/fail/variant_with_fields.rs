@@ -1,0 +1,9 @@
+use repo_runtime::SqlEnum;
+
+#[derive(SqlEnum)]
+pub enum Role {
+    Customer,
+    Admin(u8),
+}
+
+fn main() {}
