@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: unit, template, expansion snapshots, compile-fail (trybuild), doc tests and
 # the integration tests against a real PostgreSQL (each test in a database of its own).
+# Ends with one line totalling every test binary: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh postgres
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+{ cargo test --workspace --all-targets && cargo test --workspace --doc; } 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -12,7 +12,7 @@ mod snapshots;
 
 use proc_macro::TokenStream;
 
-/// See `repo_runtime::Entity`.
+/// Maps a struct to a table (documented in `repo_runtime`).
 #[proc_macro_derive(Entity, attributes(entity))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     match syn::parse(input) {
@@ -21,7 +21,7 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     }
 }
 
-/// See `repo_runtime::FromRow`.
+/// Reads a struct from a row by position (documented in `repo_runtime`).
 #[proc_macro_derive(FromRow)]
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     match syn::parse(input) {
@@ -30,7 +30,7 @@ pub fn derive_from_row(input: TokenStream) -> TokenStream {
     }
 }
 
-/// See `repo_runtime::SqlEnum`.
+/// Stores a fieldless enum as INT or TEXT (documented in `repo_runtime`).
 #[proc_macro_derive(SqlEnum, attributes(sql_enum))]
 pub fn derive_sql_enum(input: TokenStream) -> TokenStream {
     match syn::parse(input) {
@@ -39,7 +39,7 @@ pub fn derive_sql_enum(input: TokenStream) -> TokenStream {
     }
 }
 
-/// See `repo_runtime::repository_for`.
+/// Generates a PostgreSQL repository from SQL templates (documented in `repo_runtime`).
 #[proc_macro_attribute]
 pub fn repository_for(attr: TokenStream, item: TokenStream) -> TokenStream {
     repo::expand_repository_for(attr.into(), item.into()).into()

@@ -41,6 +41,8 @@
 //! The template language, the return kinds and every diagnostic are described on
 //! [`repository_for`].
 
+#![warn(missing_docs)]
+
 mod call;
 mod enums;
 mod error;
@@ -58,7 +60,17 @@ pub use stream::{Page, RowStream};
 /// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.
 pub use postgres_types::Json;
 
-pub use repo_derive::{Entity, FromRow, SqlEnum, repository_for};
+#[doc = include_str!("docs/entity.md")]
+pub use repo_derive::Entity;
+
+#[doc = include_str!("docs/from_row.md")]
+pub use repo_derive::FromRow;
+
+#[doc = include_str!("docs/sql_enum.md")]
+pub use repo_derive::SqlEnum;
+
+#[doc = include_str!("docs/repository_for.md")]
+pub use repo_derive::repository_for;
 
 /// The crates whose types appear in entity fields, re-exported so users pin one version.
 pub mod types {

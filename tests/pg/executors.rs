@@ -89,13 +89,3 @@ async fn statements_are_prepared_once_per_pooled_connection() {
         .get(0);
     assert_eq!(prepared, 2, "ten calls, two statements prepared");
 }
-
-fn assert_send<T: Send>(_: T) {}
-
-#[test]
-fn generated_futures_are_send() {
-    // Never run: the point is that this compiles for a pool-backed repository.
-    let _ = |books: PgBookRepository<deadpool_postgres::Pool>| {
-        assert_send(async move { books.get(1).await });
-    };
-}
