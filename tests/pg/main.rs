@@ -5,6 +5,7 @@
 mod errors;
 mod executors;
 mod kinds;
+mod observe;
 mod types;
 
 use chrono::{NaiveDate, TimeZone, Utc};
