@@ -105,7 +105,7 @@ fn method_body(
     // Spanned on the row type, so an unreadable row type is reported there, once.
     let call = |kind: TokenStream, row: Option<&Type>| match row {
         Some(t) => quote_spanned! {t.span()=>
-            #p::#kind::<_, #t>(&#this.executor, &QUERY, &[#(#params),*]).await
+            ::repo_runtime::__private::#kind::<_, #t>(&#this.executor, &QUERY, &[#(#params),*]).await
         },
         None => quote!(#p::#kind(&#this.executor, &QUERY, &[#(#params),*]).await),
     };
@@ -137,7 +137,7 @@ fn method_body(
                 None => quote!(::core::option::Option::None),
             };
             quote_spanned! {t.span()=>
-                #p::page::<_, #t>(&#this.executor, &QUERY, &[#(#params),*], #p::Paging {
+                ::repo_runtime::__private::page::<_, #t>(&#this.executor, &QUERY, &[#(#params),*], ::repo_runtime::__private::Paging {
                     offset: ::core::convert::Into::<i64>::into(#offset_ident),
                     offset_param: #offset,
                     limit_param: #limit,
@@ -146,17 +146,7 @@ fn method_body(
         }
     };
     let sig = send_signature(&m.item);
-    // The future's own well-formedness check repeats any error about the row type: span the
-    // block there too, so the two are one diagnostic.
-    let block_span = match &m.returns {
-        Returns::One(t)
-        | Returns::Opt(t)
-        | Returns::Many(t)
-        | Returns::Stream(t)
-        | Returns::Page(t) => t.span(),
-        Returns::Unit | Returns::Affected => m.item.sig.ident.span(),
-    };
-    let block = quote_spanned! {block_span=>
+    let block = quote! {
         async move {
             #(#columns)*
             let result: #output = #call.map_err(::core::convert::Into::into);
@@ -234,6 +224,14 @@ pub(super) fn generate(
     );
     let compile_errors = errors.to_compile_errors();
     let allow = (!errors.is_empty()).then(|| quote!(#[allow(unused_variables, unreachable_code)]));
+    let impl_block = quote_spanned! {trait_name.span()=>
+        #[automatically_derived]
+        #allow
+        impl<E: ::repo_runtime::Executor> #trait_name for #name<E> {
+            #(#bodies)*
+        }
+    };
+
     quote! {
         #compile_errors
 
@@ -268,10 +266,6 @@ pub(super) fn generate(
             }
         }
 
-        #[automatically_derived]
-        #allow
-        impl<E: ::repo_runtime::Executor> #trait_name for #name<E> {
-            #(#bodies)*
-        }
+        #impl_block
     }
 }
