@@ -84,6 +84,7 @@ impl<T> Page<T> {
 
 /// Reads the trailing `<<total>>` column of a page row.
 pub(crate) fn total_of(row: &Row) -> Result<u64> {
-    let total: i64 = crate::row::column(row, row.len() - 1)?;
+    let Some(last) = row.len().checked_sub(1) else { return Ok(0) };
+    let total: i64 = crate::row::column(row, last)?;
     Ok(u64::try_from(total).unwrap_or(0))
 }
