@@ -1,6 +1,7 @@
 //! Procedural macros of the repository generator. Use them through `repo_runtime`, which
 //! re-exports them with their documentation and provides everything the expansions call.
 
+mod check;
 mod diag;
 mod entity;
 mod repo;

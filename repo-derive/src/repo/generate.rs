@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
+use crate::check::syntax;
 use crate::diag::{Errors, pretty};
 use crate::template::{Bind, EntityInfo, Expanded, expand};
 
@@ -28,6 +29,90 @@ fn is_array(ty: &Type) -> bool {
         ("Vec", Some(Type::Path(t))) => !t.path.is_ident("u8"),
         ("Vec", Some(_)) => true,
         _ => false,
+    }
+}
+
+/// How many columns a row type reads, when its shape says so.
+fn row_arity(ty: &Type, entity: &Ident, entity_columns: usize) -> Option<usize> {
+    match ty {
+        Type::Tuple(t) => Some(t.elems.len()),
+        Type::Group(g) => row_arity(&g.elem, entity, entity_columns),
+        Type::Path(p) => {
+            let seg = p.path.segments.last()?;
+            let id = seg.ident.to_string();
+            const SCALARS: &[&str] = &[
+                "bool",
+                "i8",
+                "i16",
+                "i32",
+                "i64",
+                "u32",
+                "f32",
+                "f64",
+                "String",
+                "DateTime",
+                "NaiveDateTime",
+                "NaiveDate",
+                "NaiveTime",
+                "Uuid",
+                "Decimal",
+                "Value",
+                "Json",
+                "Vec",
+                "Option",
+            ];
+            if seg.ident == *entity {
+                Some(entity_columns)
+            } else if SCALARS.contains(&id.as_str()) {
+                Some(1)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Parses the expanded statement and compares its select list with the row type.
+fn check_statement(
+    m: &Method,
+    x: &Expanded,
+    entity: &Ident,
+    entity_columns: usize,
+    errors: &mut Errors,
+) {
+    let sql = x.sql.as_str();
+    let name = &m.item.sig.ident;
+    let statements = match syntax::check(sql) {
+        Ok(s) => s,
+        Err(d) => {
+            errors.push(&m.sql_attr, format!("`{name}`: {}", d.message), &d.help);
+            return;
+        }
+    };
+    let (row, extra) = match &m.returns {
+        Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => (t, 0),
+        // Without `<<total>>` the page has its own error.
+        Returns::Page(t) if x.has_total => (t, 1),
+        Returns::Page(_) | Returns::Unit | Returns::Affected => return,
+    };
+    let (Some(selected), Some(wanted)) =
+        (syntax::output_arity(&statements), row_arity(row, entity, entity_columns))
+    else {
+        return;
+    };
+    if selected != wanted + extra {
+        let total = if extra == 1 { " plus `<<total>>`" } else { "" };
+        errors.push(
+            &m.sql_attr,
+            format!(
+                "`{name}` reads rows of `{}` ({wanted} column{}{total}), but its statement returns {selected} column{}",
+                pretty(row),
+                if wanted == 1 { "" } else { "s" },
+                if selected == 1 { "" } else { "s" },
+            ),
+            format!("make the select list and the row type agree; the statement is: {sql}"),
+        );
     }
 }
 
@@ -189,6 +274,9 @@ pub(super) fn generate(
         match expand(&m.sql.value(), entity, &arg_info) {
             Ok(x) => {
                 let mut local = Errors::default();
+                if !m.unchecked {
+                    check_statement(m, &x, entity_ident, entity.fields.len(), &mut local);
+                }
                 let body = method_body(m, &x, trait_name, field_types, &mut local);
                 if local.is_empty() {
                     generated.push(Some(Generated { sql: x.sql, body }));

@@ -33,7 +33,8 @@ fn public_trait(item: &ItemTrait) -> TokenStream {
                 .attrs
                 .iter()
                 .find(|a| a.path().is_ident("sql"))
-                .and_then(|a| a.parse_args::<LitStr>().ok());
+                .and_then(|a| a.parse_args::<model::SqlArgs>().ok())
+                .map(|a| a.template);
             m.attrs.retain(|a| !a.path().is_ident("sql"));
             let attrs = &m.attrs;
             let doc = template.map(|t| {

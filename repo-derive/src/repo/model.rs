@@ -89,6 +89,8 @@ pub(crate) struct Arg {
 pub(crate) struct Method {
     pub item: TraitItemFn,
     pub sql: LitStr,
+    /// `#[sql("…", unchecked)]`: skip the syntax check.
+    pub unchecked: bool,
     /// The `#[sql]` attribute, where template errors point.
     pub sql_attr: TokenStream,
     pub args: Vec<Arg>,
@@ -200,7 +202,39 @@ fn returns(output: &Type, errors: &mut Errors) -> Option<Returns> {
     }
 }
 
-fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(LitStr, TokenStream)> {
+/// The arguments of `#[sql("…")]` / `#[sql("…", unchecked)]`.
+pub(crate) struct SqlArgs {
+    pub template: LitStr,
+    pub unchecked: bool,
+}
+
+impl Parse for SqlArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let template = input.parse()?;
+        let mut unchecked = false;
+        if input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let flag: Ident = input.parse()?;
+            if flag != "unchecked" {
+                return Err(syn::Error::new_spanned(
+                    &flag,
+                    format!(
+                        "unknown `#[sql]` option `{flag}`\nhelp: the only option is `unchecked`, which skips the SQL syntax check"
+                    ),
+                ));
+            }
+            unchecked = true;
+            input.parse::<Option<Token![,]>>()?;
+        }
+        if !input.is_empty() {
+            return Err(
+                input.error("unexpected tokens in `#[sql(…)]`\nhelp: write `#[sql(\"SELECT …\")]`")
+            );
+        }
+        Ok(Self { template, unchecked })
+    }
+}
+
+fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(SqlArgs, TokenStream)> {
     let attrs: Vec<_> = m.attrs.iter().filter(|a| a.path().is_ident("sql")).collect();
     let name = &m.sig.ident;
     match attrs.as_slice() {
@@ -212,8 +246,12 @@ fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(LitStr, TokenStream
             );
             None
         }
-        [attr] => match attr.parse_args::<LitStr>() {
-            Ok(lit) => Some((lit, attr.to_token_stream())),
+        [attr] => match attr.parse_args::<SqlArgs>() {
+            Ok(args) => Some((args, attr.to_token_stream())),
+            Err(e) if e.to_string().contains("help:") => {
+                errors.push_error(e);
+                None
+            }
             Err(_) => {
                 errors.push(
                     attr,
@@ -327,7 +365,15 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
         return None;
     }
     let (sql, sql_attr) = sql?;
-    Some(Method { item: m.clone(), sql, sql_attr, args, output: output?, returns: returns? })
+    Some(Method {
+        item: m.clone(),
+        sql: sql.template,
+        unchecked: sql.unchecked,
+        sql_attr,
+        args,
+        output: output?,
+        returns: returns?,
+    })
 }
 
 /// A parsed repository trait.

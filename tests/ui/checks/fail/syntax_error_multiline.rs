@@ -1,0 +1,22 @@
+use repo_runtime::{Entity, Result, repository_for};
+
+#[derive(Entity)]
+#[entity(table = "users")]
+pub struct User {
+    #[entity(key)]
+    pub id: i64,
+    pub phone: String,
+    pub email: Option<String>,
+}
+
+#[repository_for(User)]
+pub trait Users {
+    #[sql("
+        SELECT <<columns>>
+        FROM <<table>>
+        WHERE phone = @phone AND AND email IS NULL
+    ")]
+    async fn by_phone(&self, phone: &str) -> Result<Vec<User>>;
+}
+
+fn main() {}
