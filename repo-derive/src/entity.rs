@@ -2,11 +2,14 @@
 //! `FromRow` and `Entity` impls, and the hidden macro that hands the struct's shape to
 //! `#[repository_for]`.
 
+use std::path::{Path, PathBuf};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type};
 
+use crate::check::entity::{FieldCheck, check_entity};
 use crate::diag::{Errors, list};
 use crate::template::{quote_table, suggest};
 
@@ -19,14 +22,25 @@ pub(crate) struct Field {
     pub skip: bool,
 }
 
+/// Where the schema check finds migrations.
+pub(crate) enum SchemaSetting {
+    /// `migrations/` beside `Cargo.toml`, when that folder exists.
+    Default,
+    /// `#[entity(schema = "…")]`, relative to the file it is written in.
+    Path(LitStr),
+    /// `#[entity(schema = false)]`.
+    Off,
+}
+
 /// A struct deriving `Entity`.
 pub(crate) struct EntityDef {
     pub ident: Ident,
     pub table: String,
     pub fields: Vec<Field>,
+    pub schema: SchemaSetting,
 }
 
-const STRUCT_ATTRS: &[&str] = &["table"];
+const STRUCT_ATTRS: &[&str] = &["table", "schema"];
 const FIELD_ATTRS: &[&str] = &["key", "rename", "skip"];
 
 fn unknown(errors: &mut Errors, path: &syn::Path, valid: &[&str], on: &str) {
@@ -92,9 +106,23 @@ fn named_fields<'a>(
 impl EntityDef {
     pub(crate) fn parse(input: &DeriveInput, errors: &mut Errors) -> Option<Self> {
         let mut table: Option<LitStr> = None;
+        let mut schema = SchemaSetting::Default;
         for attr in input.attrs.iter().filter(|a| a.path().is_ident("entity")) {
             let res = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("table") {
+                if meta.path.is_ident("schema") {
+                    let value: syn::Lit = meta.value()?.parse()?;
+                    if !matches!(schema, SchemaSetting::Default) {
+                        errors.push(&meta.path, "duplicate entity attribute `schema`", "give `#[entity(schema = \"…\")]` once");
+                    }
+                    schema = match value {
+                        syn::Lit::Str(path) => SchemaSetting::Path(path),
+                        syn::Lit::Bool(b) if !b.value => SchemaSetting::Off,
+                        other => {
+                            errors.push(other, "`schema` takes the migrations folder or `false`", "write `#[entity(schema = \"../migrations\")]` (relative to this file) or `#[entity(schema = false)]`");
+                            SchemaSetting::Default
+                        }
+                    };
+                } else if meta.path.is_ident("table") {
                     let lit: LitStr = meta.value()?.parse()?;
                     if table.is_some() {
                         errors.push(
@@ -185,7 +213,7 @@ impl EntityDef {
         }
         let table =
             table.map(|t| t.value()).unwrap_or_else(|| snake_case(&input.ident.to_string()));
-        Some(Self { ident: input.ident.clone(), table, fields })
+        Some(Self { ident: input.ident.clone(), table, fields, schema })
     }
 
     pub(crate) fn mapped(&self) -> impl Iterator<Item = &Field> {
@@ -219,9 +247,14 @@ fn from_row_body(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
 pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
     let mut errors = Errors::default();
     let def = EntityDef::parse(&input, &mut errors);
-    let (Some(def), true) = (def, errors.is_empty()) else {
+    let Some(def) = def else {
         return errors.to_compile_errors();
     };
+    // Checked only when the struct itself is sound, and reported beside a full expansion so
+    // the repositories built on it do not fail too.
+    let tracked =
+        if errors.is_empty() { check_schema(&def, &mut errors) } else { TokenStream::new() };
+    let compile_errors = errors.to_compile_errors();
     let ident = &def.ident;
     let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
     let table = quote_table(&def.table);
@@ -247,7 +280,9 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         || quote!(::core::compile_error!("`#[derive(Entity)]` does not support generic structs");),
     );
     quote! {
+        #compile_errors
         #generic_note
+        #tracked
 
         #[automatically_derived]
         impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #where_g {
@@ -336,5 +371,70 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                 #body
             }
         }
+    }
+}
+
+/// The migrations folder for `def`, if the check is on and the folder is there.
+fn schema_dir(def: &EntityDef, errors: &mut Errors) -> Option<PathBuf> {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    match &def.schema {
+        SchemaSetting::Off => None,
+        SchemaSetting::Default => {
+            let dir = manifest.join("migrations");
+            dir.is_dir().then_some(dir)
+        }
+        SchemaSetting::Path(lit) => {
+            let rel = PathBuf::from(lit.value());
+            // Relative to the file the attribute is written in, like `include_str!`.
+            let base = if proc_macro::is_available() {
+                lit.span().unwrap().local_file().and_then(|f| f.parent().map(Path::to_path_buf))
+            } else {
+                None
+            };
+            let dir = base.unwrap_or(manifest).join(rel);
+            if dir.is_dir() {
+                Some(dir)
+            } else {
+                errors.push(lit, format!("no migrations folder at `{}`", dir.display()), "give the folder of `.sql` migrations relative to this file, or turn the check off with `#[entity(schema = false)]`");
+                None
+            }
+        }
+    }
+}
+
+/// Checks `def` against the migrations and returns the `include_bytes!` that make cargo
+/// rebuild when one of them changes.
+fn check_schema(def: &EntityDef, errors: &mut Errors) -> TokenStream {
+    let Some(dir) = schema_dir(def, errors) else { return TokenStream::new() };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let schema = match crate::check::schema::load(&dir) {
+        Ok(s) => s,
+        Err(d) => {
+            errors.push(&def.ident, &d.message, &d.help);
+            return TokenStream::new();
+        }
+    };
+    let shown = std::env::var_os("CARGO_MANIFEST_DIR")
+        .and_then(|m| dir.strip_prefix(std::fs::canonicalize(m).ok()?).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| dir.clone());
+    let mapped: Vec<&Field> = def.mapped().collect();
+    let fields: Vec<FieldCheck<'_>> = mapped
+        .iter()
+        .map(|f| FieldCheck { ident: f.ident.to_string(), column: &f.column, ty: &f.ty })
+        .collect();
+    for finding in
+        check_entity(&schema.catalog, &format!("{}/", shown.display()), &def.table, &fields)
+    {
+        let d = &finding.diag;
+        match finding.field.map(|i| mapped[i]) {
+            Some(f) if finding.at_type => errors.push(&f.ty, &d.message, &d.help),
+            Some(f) => errors.push(&f.ident, &d.message, &d.help),
+            None => errors.push(&def.ident, &d.message, &d.help),
+        }
+    }
+    let files = schema.files.iter().map(|f| f.to_string_lossy().into_owned());
+    quote! {
+        // Rebuild when a migration changes.
+        #(const _: &[u8] = ::core::include_bytes!(#files);)*
     }
 }

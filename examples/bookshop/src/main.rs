@@ -22,7 +22,9 @@ enum Binding {
     Paperback = 2,
 }
 
-/// One row of `books`. Fields map to columns by name; `#[entity(key)]` marks the key.
+/// One row of `books`. Fields map to columns by name; `#[entity(key)]` marks the key. The
+/// derive checks every field against `migrations/` (column exists, type fits, NULL only in
+/// an `Option`) while compiling.
 #[derive(Debug, Clone, PartialEq, Entity)]
 #[entity(table = "books")]
 struct Book {
@@ -67,16 +69,7 @@ trait BookRepository {
     async fn all(&self) -> Result<RowStream<'_, Book>>;
 }
 
-const SCHEMA: &str = "
-    DROP TABLE IF EXISTS books;
-    CREATE TABLE books (
-        id BIGINT PRIMARY KEY,
-        title TEXT NOT NULL,
-        author TEXT NOT NULL,
-        price NUMERIC(10, 2) NOT NULL,
-        binding INT NOT NULL,
-        sold_out_at TIMESTAMPTZ
-    );";
+const SCHEMA: &str = include_str!("../migrations/0001_books.sql");
 
 fn book(id: i64, title: &str, author: &str, cents: i64, binding: Binding) -> Book {
     Book {

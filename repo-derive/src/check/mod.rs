@@ -1,5 +1,6 @@
 //! Checks of expanded statements and of entities against the project's migrations, all at
 //! compile time and without a database.
 
+pub(crate) mod entity;
 pub(crate) mod schema;
 pub(crate) mod syntax;

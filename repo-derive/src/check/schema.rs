@@ -1,1 +1,459 @@
+//! A catalog of tables and columns built from the project's migrations, read in file order:
+//! `CREATE TABLE`, `ALTER TABLE … ADD/DROP/RENAME COLUMN, ALTER COLUMN … [DROP|SET] NOT NULL
+//! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM` and `DROP TABLE`. Other statements (indexes,
+//! functions, grants, data) are skipped.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Ident,
+    ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
+    UserDefinedTypeRepresentation,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::template::{Diag, skip_block_comment, skip_dollar_quoted, skip_quoted};
+
+/// A column as the migrations leave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Column {
+    pub name: String,
+    /// Normalized type: `int4`, `text`, `timestamptz`, `int8[]`, `enum:mood`, or the raw name.
+    pub ty: String,
+    pub nullable: bool,
+}
+
+/// Tables (by name, `public.` left out) and enum types.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Catalog {
+    pub tables: BTreeMap<String, Vec<Column>>,
+    pub enums: BTreeSet<String>,
+}
+
+/// A loaded migrations folder: the catalog and the files it came from (for rebuilds).
+#[derive(Debug, Clone)]
+pub(crate) struct Schema {
+    pub catalog: Arc<Catalog>,
+    pub files: Vec<PathBuf>,
+}
+
+fn ident(i: &Ident) -> String {
+    if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }
+}
+
+fn object_name(name: &ObjectName) -> String {
+    let parts: Vec<String> =
+        name.0.iter().map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string())).collect();
+    let joined = parts.join(".");
+    joined.strip_prefix("public.").map(str::to_owned).unwrap_or(joined)
+}
+
+/// PostgreSQL's name for a type, with synonyms folded (`integer` → `int4`).
+pub(crate) fn normalize_type(ty: &DataType, enums: &BTreeSet<String>) -> String {
+    normalize_type_name(&ty.to_string(), enums)
+}
+
+pub(crate) fn normalize_type_name(raw: &str, enums: &BTreeSet<String>) -> String {
+    let lower = raw.trim().to_lowercase();
+    if let Some(inner) = lower.strip_suffix("[]") {
+        return format!("{}[]", normalize_type_name(inner, enums));
+    }
+    if let Some(inner) = lower.strip_prefix("array<").and_then(|s| s.strip_suffix('>')) {
+        return format!("{}[]", normalize_type_name(inner, enums));
+    }
+    // Drop length, precision and scale: `varchar(20)`, `numeric(10, 2)`.
+    let base = match lower.find('(') {
+        Some(i) => {
+            let close = lower.rfind(')').map_or(lower.len(), |j| j + 1);
+            format!("{}{}", lower[..i].trim_end(), &lower[close..])
+        }
+        None => lower.clone(),
+    };
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let base = base.strip_prefix("pg_catalog.").unwrap_or(&base).to_owned();
+    let folded = match base.as_str() {
+        "smallint" | "int2" | "smallserial" | "serial2" => "int2",
+        "integer" | "int" | "int4" | "serial" | "serial4" => "int4",
+        "bigint" | "int8" | "bigserial" | "serial8" => "int8",
+        "real" | "float4" => "float4",
+        "double precision" | "float8" | "double" | "float" => "float8",
+        "boolean" | "bool" => "bool",
+        "text" | "varchar" | "character varying" | "char" | "character" | "bpchar" | "citext"
+        | "name" => "text",
+        "bytea" => "bytea",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "date" => "date",
+        "time" | "time without time zone" => "time",
+        "uuid" => "uuid",
+        "numeric" | "decimal" => "numeric",
+        "json" => "json",
+        "jsonb" => "jsonb",
+        other => {
+            let unqualified = other.strip_prefix("public.").unwrap_or(other);
+            if enums.contains(unqualified) {
+                return format!("enum:{unqualified}");
+            }
+            return other.to_owned();
+        }
+    };
+    folded.to_owned()
+}
+
+fn column(def: &ColumnDef, enums: &BTreeSet<String>) -> Column {
+    let not_null = def
+        .options
+        .iter()
+        .any(|o| matches!(o.option, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
+    Column {
+        name: ident(&def.name),
+        ty: normalize_type(&def.data_type, enums),
+        nullable: !not_null,
+    }
+}
+
+/// Splits a migration into statements, leaving `;` inside literals, comments and
+/// dollar-quoted bodies alone. Each statement comes with its 1-based starting line.
+pub(crate) fn split_statements(sql: &str) -> Vec<(usize, &str)> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        i = match b[i] {
+            b'\'' => skip_quoted(b, i, b'\'', i > 0 && matches!(b[i - 1], b'E' | b'e'))
+                .unwrap_or(b.len()),
+            b'"' => skip_quoted(b, i, b'"', false).unwrap_or(b.len()),
+            b'-' if b.get(i + 1) == Some(&b'-') => sql[i..].find('\n').map_or(b.len(), |n| i + n),
+            b'/' if b.get(i + 1) == Some(&b'*') => skip_block_comment(b, i).unwrap_or(b.len()),
+            b'$' => match skip_dollar_quoted(sql, i) {
+                Some(Ok(end)) => end,
+                Some(Err(_)) => b.len(),
+                None => i + 1,
+            },
+            b';' => {
+                out.push((start, &sql[start..i]));
+                start = i + 1;
+                i + 1
+            }
+            _ => i + 1,
+        };
+    }
+    out.push((start, &sql[start..]));
+    out.into_iter()
+        .filter(|(_, s)| !strip_comments(s).is_empty())
+        .map(|(offset, s)| {
+            let lead = s.len() - s.trim_start().len();
+            (sql[..offset + lead].matches('\n').count() + 1, s.trim())
+        })
+        .collect()
+}
+
+/// The statement without leading comments, for deciding what it is.
+fn strip_comments(s: &str) -> &str {
+    let mut s = s.trim_start();
+    loop {
+        if s.starts_with("--") {
+            s = s.find('\n').map_or("", |n| &s[n..]).trim_start();
+        } else if s.starts_with("/*") {
+            s = skip_block_comment(s.as_bytes(), 0).map_or("", |n| &s[n..]).trim_start();
+        } else {
+            return s;
+        }
+    }
+}
+
+/// Whether the statement changes what the catalog tracks (so failing to read it matters).
+fn is_schema_statement(s: &str) -> bool {
+    let words: Vec<String> =
+        strip_comments(s).split_whitespace().take(4).map(str::to_lowercase).collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        w.as_slice(),
+        ["create", "table", ..]
+            | ["create", "unlogged" | "temp" | "temporary", "table", ..]
+            | ["alter", "table", ..]
+            | ["drop", "table", ..]
+            | ["create", "type", _, "as"]
+    )
+}
+
+impl Catalog {
+    /// Applies one migration file.
+    pub(crate) fn apply_file(&mut self, file: &str, sql: &str) -> Result<(), Diag> {
+        for (line, text) in split_statements(sql) {
+            if !is_schema_statement(text) {
+                continue;
+            }
+            let statements = Parser::parse_sql(&PostgreSqlDialect {}, text).map_err(|e| {
+                let first = strip_comments(text).lines().next().unwrap_or_default();
+                Diag::new(
+                    format!("migration `{file}` line {line}: cannot read `{first}`: {e}"),
+                    "the schema check reads CREATE TABLE, ALTER TABLE, CREATE TYPE … AS ENUM and DROP TABLE; fix the statement, or turn the check off with `#[entity(schema = false)]`",
+                )
+            })?;
+            for st in &statements {
+                self.apply(st);
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, st: &Statement) {
+        match st {
+            Statement::CreateTable(ct) => {
+                let name = object_name(&ct.name);
+                if ct.if_not_exists && self.tables.contains_key(&name) {
+                    return;
+                }
+                let mut cols: Vec<Column> =
+                    ct.columns.iter().map(|c| column(c, &self.enums)).collect();
+                for constraint in &ct.constraints {
+                    if let TableConstraint::PrimaryKey(pk) = constraint {
+                        for ic in &pk.columns {
+                            let key = ic.column.expr.to_string().trim_matches('"').to_lowercase();
+                            for c in cols.iter_mut().filter(|c| c.name.to_lowercase() == key) {
+                                c.nullable = false;
+                            }
+                        }
+                    }
+                }
+                self.tables.insert(name, cols);
+            }
+            Statement::AlterTable(at) => {
+                let mut name = object_name(&at.name);
+                for op in &at.operations {
+                    if let AlterTableOperation::RenameTable { table_name } = op {
+                        let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) =
+                            table_name;
+                        if let Some(cols) = self.tables.remove(&name) {
+                            name = object_name(new);
+                            self.tables.insert(name.clone(), cols);
+                        }
+                        continue;
+                    }
+                    let enums = self.enums.clone();
+                    let Some(cols) = self.tables.get_mut(&name) else { continue };
+                    match op {
+                        AlterTableOperation::AddColumn { column_def, if_not_exists, .. } => {
+                            let c = column(column_def, &enums);
+                            if !(*if_not_exists && cols.iter().any(|x| x.name == c.name)) {
+                                cols.push(c);
+                            }
+                        }
+                        AlterTableOperation::DropColumn { column_names, .. } => {
+                            let gone: Vec<String> = column_names.iter().map(ident).collect();
+                            cols.retain(|c| !gone.contains(&c.name));
+                        }
+                        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                            let old = ident(old_column_name);
+                            for c in cols.iter_mut().filter(|c| c.name == old) {
+                                c.name = ident(new_column_name);
+                            }
+                        }
+                        AlterTableOperation::AlterColumn { column_name, op } => {
+                            let target = ident(column_name);
+                            for c in cols.iter_mut().filter(|c| c.name == target) {
+                                match op {
+                                    AlterColumnOperation::SetNotNull => c.nullable = false,
+                                    AlterColumnOperation::DropNotNull => c.nullable = true,
+                                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                                        c.ty = normalize_type(data_type, &enums);
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                        AlterTableOperation::AddConstraint {
+                            constraint: TableConstraint::PrimaryKey(pk),
+                            ..
+                        } => {
+                            for ic in &pk.columns {
+                                let key =
+                                    ic.column.expr.to_string().trim_matches('"').to_lowercase();
+                                for c in cols.iter_mut().filter(|c| c.name.to_lowercase() == key) {
+                                    c.nullable = false;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Enum { .. }),
+            } => {
+                self.enums.insert(object_name(name));
+            }
+            Statement::Drop { object_type: ObjectType::Table, names, .. } => {
+                for n in names {
+                    self.tables.remove(&object_name(n));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Migration files in the order they run: by file name (zero-pad numeric prefixes).
+fn migration_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+type CacheKey = (PathBuf, Vec<(PathBuf, Option<SystemTime>)>);
+
+/// The catalog of `dir`, parsed once per compiler process while its files stay unchanged.
+pub(crate) fn load(dir: &Path) -> Result<Schema, Diag> {
+    static CACHE: Mutex<Vec<(CacheKey, Arc<Catalog>)>> = Mutex::new(Vec::new());
+    let files = migration_files(dir).map_err(|e| {
+        Diag::new(
+            format!("cannot read the migrations folder `{}`: {e}", dir.display()),
+            "point `#[entity(schema = \"…\")]` at the folder of `.sql` migrations (relative to this file), or turn the check off with `schema = false`",
+        )
+    })?;
+    let stamps: Vec<(PathBuf, Option<SystemTime>)> = files
+        .iter()
+        .map(|f| (f.clone(), std::fs::metadata(f).and_then(|m| m.modified()).ok()))
+        .collect();
+    let key = (dir.to_path_buf(), stamps);
+    if let Ok(cache) = CACHE.lock()
+        && let Some((_, catalog)) = cache.iter().find(|(k, _)| *k == key)
+    {
+        return Ok(Schema { catalog: catalog.clone(), files });
+    }
+    let mut catalog = Catalog::default();
+    for f in &files {
+        let sql = std::fs::read_to_string(f).map_err(|e| {
+            Diag::new(
+                format!("cannot read migration `{}`: {e}", f.display()),
+                "migrations must be UTF-8 text files",
+            )
+        })?;
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        catalog.apply_file(&name, &sql)?;
+    }
+    let catalog = Arc::new(catalog);
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.push((key, catalog.clone()));
+    }
+    Ok(Schema { catalog, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(files: &[&str]) -> Catalog {
+        let mut c = Catalog::default();
+        for (i, f) in files.iter().enumerate() {
+            c.apply_file(&format!("{i:04}.sql"), f).expect("applies");
+        }
+        c
+    }
+
+    fn col<'a>(c: &'a Catalog, table: &str, name: &str) -> &'a Column {
+        c.tables[table].iter().find(|x| x.name == name).expect("column exists")
+    }
+
+    #[test]
+    fn create_table_types_and_nullability() {
+        let c = catalog(&["
+            CREATE TYPE mood AS ENUM ('happy', 'sad');
+            CREATE TABLE public.users (
+                id BIGSERIAL PRIMARY KEY,
+                phone VARCHAR(20) NOT NULL,
+                email TEXT,
+                price NUMERIC(10, 2) NOT NULL,
+                at TIMESTAMP WITH TIME ZONE NOT NULL,
+                tags TEXT[] NOT NULL,
+                feeling mood,
+                \"Odd\" INT
+            );
+            CREATE TABLE pairs (a INT, b INT, PRIMARY KEY (a, b));
+        "]);
+        assert_eq!(
+            col(&c, "users", "id"),
+            &Column { name: "id".into(), ty: "int8".into(), nullable: false }
+        );
+        assert_eq!(col(&c, "users", "phone").ty, "text");
+        assert!(col(&c, "users", "email").nullable);
+        assert_eq!(col(&c, "users", "price").ty, "numeric");
+        assert_eq!(col(&c, "users", "at").ty, "timestamptz");
+        assert_eq!(col(&c, "users", "tags").ty, "text[]");
+        assert_eq!(col(&c, "users", "feeling").ty, "enum:mood");
+        assert_eq!(col(&c, "users", "Odd").ty, "int4");
+        assert!(!col(&c, "pairs", "a").nullable && !col(&c, "pairs", "b").nullable);
+    }
+
+    #[test]
+    fn alter_table_in_file_order() {
+        let c = catalog(&[
+            "CREATE TABLE t (a INT NOT NULL, b TEXT, c TEXT);",
+            "ALTER TABLE t ADD COLUMN d BIGINT NOT NULL DEFAULT 0;
+             ALTER TABLE t DROP COLUMN c;
+             ALTER TABLE t RENAME COLUMN b TO bee;
+             ALTER TABLE t ALTER COLUMN bee SET NOT NULL;
+             ALTER TABLE t ALTER COLUMN a DROP NOT NULL;
+             ALTER TABLE t ALTER COLUMN d TYPE INT;",
+            "ALTER TABLE t RENAME TO tee; CREATE TABLE gone (x INT); DROP TABLE gone;",
+        ]);
+        let names: Vec<&str> = c.tables["tee"].iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "bee", "d"]);
+        assert!(col(&c, "tee", "a").nullable);
+        assert!(!col(&c, "tee", "bee").nullable);
+        assert_eq!(col(&c, "tee", "d").ty, "int4");
+        assert!(!c.tables.contains_key("t") && !c.tables.contains_key("gone"));
+    }
+
+    #[test]
+    fn other_statements_are_skipped_and_bodies_are_not_split() {
+        let c = catalog(&["
+            CREATE EXTENSION IF NOT EXISTS pgcrypto;
+            CREATE FUNCTION touch() RETURNS trigger AS $$ BEGIN NEW.at = now(); RETURN NEW; END $$ LANGUAGE plpgsql;
+            -- a comment; with a semicolon
+            CREATE TABLE t (a TEXT DEFAULT 'x;y');
+            CREATE INDEX t_a ON t USING gin (a gin_trgm_ops);
+            INSERT INTO t VALUES ('z');
+        "]);
+        assert_eq!(c.tables["t"].len(), 1);
+    }
+
+    #[test]
+    fn an_unreadable_schema_statement_is_an_error_naming_the_file_and_line() {
+        let mut c = Catalog::default();
+        let e = c
+            .apply_file("0002_bad.sql", "SELECT 1;\n\nCREATE TABLE t (a INT NOT NULL,, b INT);")
+            .expect_err("fails");
+        assert!(
+            e.message.starts_with("migration `0002_bad.sql` line 3: cannot read `CREATE TABLE t"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn type_names_fold_synonyms() {
+        let enums = BTreeSet::from(["mood".to_owned()]);
+        for (raw, want) in [
+            ("integer", "int4"),
+            ("SERIAL", "int4"),
+            ("double precision", "float8"),
+            ("character varying(10)", "text"),
+            ("timestamp without time zone", "timestamp"),
+            ("INT8[]", "int8[]"),
+            ("mood", "enum:mood"),
+            ("decimal(5,1)", "numeric"),
+        ] {
+            assert_eq!(normalize_type_name(raw, &enums), want, "{raw}");
+        }
+    }
+}

@@ -6,7 +6,9 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use scan::{Piece, Placeholder, scan};
+pub(crate) use scan::{
+    Piece, Placeholder, scan, skip_block_comment, skip_dollar_quoted, skip_quoted,
+};
 
 /// A problem in a template: what is wrong, and a `help:` showing the valid form.
 #[derive(Debug, Clone, PartialEq, Eq)]

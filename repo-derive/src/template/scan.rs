@@ -204,7 +204,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
 }
 
 /// Skips a `quote`-delimited token starting at `i`; a doubled quote is an escaped quote.
-fn skip_quoted(b: &[u8], i: usize, quote: u8, backslash: bool) -> Option<usize> {
+pub(crate) fn skip_quoted(b: &[u8], i: usize, quote: u8, backslash: bool) -> Option<usize> {
     let mut j = i + 1;
     while j < b.len() {
         if backslash && b[j] == b'\\' {
@@ -224,7 +224,7 @@ fn skip_quoted(b: &[u8], i: usize, quote: u8, backslash: bool) -> Option<usize> 
 }
 
 /// Skips a (nesting) block comment starting at `i`.
-fn skip_block_comment(b: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn skip_block_comment(b: &[u8], i: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut j = i;
     while j + 1 < b.len() {
@@ -245,7 +245,7 @@ fn skip_block_comment(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Skips `$tag$ … $tag$` starting at `i`. `None`: not a dollar quote; `Err(tag)`: unterminated.
-fn skip_dollar_quoted(t: &str, i: usize) -> Option<Result<usize, String>> {
+pub(crate) fn skip_dollar_quoted(t: &str, i: usize) -> Option<Result<usize, String>> {
     let b = t.as_bytes();
     let tag_end = i + 1 + b[i + 1..].iter().take_while(|c| is_ident_char(**c)).count();
     if b.get(tag_end) != Some(&b'$') {

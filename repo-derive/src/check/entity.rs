@@ -1,0 +1,158 @@
+//! An entity's table and fields checked against the catalog of the migrations.
+
+use super::schema::Catalog;
+use crate::template::Diag;
+
+/// The column types a field type can read and write (normalized names); `None` for types the
+/// macro cannot see into (enums deriving `SqlEnum`, user types), which only get the NULL check.
+pub(crate) fn accepted_types(ty: &syn::Type) -> Option<Vec<String>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    let inner = match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    let one = |s: &str| Some(vec![s.to_owned()]);
+    match seg.ident.to_string().as_str() {
+        "Option" => accepted_types(inner?),
+        "Vec" => match inner? {
+            syn::Type::Path(t) if t.path.is_ident("u8") => one("bytea"),
+            t => Some(accepted_types(t)?.into_iter().map(|x| format!("{x}[]")).collect()),
+        },
+        "i16" => one("int2"),
+        "i32" => one("int4"),
+        "i64" => one("int8"),
+        "f32" => one("float4"),
+        "f64" => one("float8"),
+        "bool" => one("bool"),
+        "String" => one("text"),
+        "DateTime" => one("timestamptz"),
+        "NaiveDateTime" => one("timestamp"),
+        "NaiveDate" => one("date"),
+        "NaiveTime" => one("time"),
+        "Uuid" => one("uuid"),
+        "Decimal" => one("numeric"),
+        "Value" | "Json" => Some(vec!["json".to_owned(), "jsonb".to_owned()]),
+        _ => None,
+    }
+}
+
+/// Whether the field type is `Option<…>`.
+pub(crate) fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+/// The Rust type to suggest for a column type.
+fn rust_for(pg: &str) -> String {
+    if let Some(inner) = pg.strip_suffix("[]") {
+        return format!("Vec<{}>", rust_for(inner));
+    }
+    match pg {
+        "int2" => "i16",
+        "int4" => "i32",
+        "int8" => "i64",
+        "float4" => "f32",
+        "float8" => "f64",
+        "bool" => "bool",
+        "text" => "String",
+        "bytea" => "Vec<u8>",
+        "timestamptz" => "DateTime<Utc>",
+        "timestamp" => "NaiveDateTime",
+        "date" => "NaiveDate",
+        "time" => "NaiveTime",
+        "uuid" => "Uuid",
+        "numeric" => "Decimal",
+        "json" | "jsonb" => "serde_json::Value or Json<T>",
+        e if e.starts_with("enum:") => "an enum with `#[derive(SqlEnum)] #[sql_enum(text)]`",
+        _ => "a type that implements FromSql for it",
+    }
+    .to_owned()
+}
+
+/// One mapped field, as the schema check sees it.
+pub(crate) struct FieldCheck<'a> {
+    pub ident: String,
+    pub column: &'a str,
+    pub ty: &'a syn::Type,
+}
+
+/// What is wrong with one field (or, with `field: None`, with the table).
+pub(crate) struct Finding {
+    pub field: Option<usize>,
+    /// Point at the type rather than the name.
+    pub at_type: bool,
+    pub diag: Diag,
+}
+
+/// Checks an entity's table and fields against the catalog.
+pub(crate) fn check_entity(
+    catalog: &Catalog,
+    dir: &str,
+    table: &str,
+    fields: &[FieldCheck<'_>],
+) -> Vec<Finding> {
+    let Some(columns) = catalog.tables.get(table) else {
+        let hint = crate::template::suggest(table, catalog.tables.keys().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        let known: Vec<String> = catalog.tables.keys().map(|t| format!("`{t}`")).collect();
+        return vec![Finding {
+            field: None,
+            at_type: false,
+            diag: Diag::new(
+                format!("table `{table}` is not created by the migrations in `{dir}`"),
+                format!(
+                    "{hint}the migrations create {}; name the table with `#[entity(table = \"…\")]`, or turn the check off with `#[entity(schema = false)]`",
+                    if known.is_empty() { "no tables".to_owned() } else { known.join(", ") }
+                ),
+            ),
+        }];
+    };
+    let mut out = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let Some(col) = columns.iter().find(|c| c.name == f.column) else {
+            let hint = crate::template::suggest(f.column, columns.iter().map(|c| c.name.as_str()))
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            let names: Vec<String> = columns.iter().map(|c| format!("`{}`", c.name)).collect();
+            out.push(Finding {
+                field: Some(i),
+                at_type: false,
+                diag: Diag::new(
+                    format!("column `{table}.{}` does not exist in the migrations", f.column),
+                    format!("{hint}the columns of `{table}` are {}; map the field with `#[entity(rename = \"…\")]` or leave it out with `#[entity(skip)]`", names.join(", ")),
+                ),
+            });
+            continue;
+        };
+        let ty = crate::diag::pretty(f.ty);
+        if col.nullable && !is_option(f.ty) {
+            out.push(Finding {
+                field: Some(i),
+                at_type: true,
+                diag: Diag::new(
+                    format!("column `{table}.{}` is nullable, but field `{}` has type `{ty}`", col.name, f.ident),
+                    format!("make the field `Option<{ty}>`, or add `NOT NULL` to the column in a migration"),
+                ),
+            });
+        }
+        if let Some(accepted) = accepted_types(f.ty)
+            && !accepted.contains(&col.ty)
+        {
+            let col_ty =
+                col.ty.strip_prefix("enum:").map_or(col.ty.clone(), |e| format!("enum {e}"));
+            out.push(Finding {
+                field: Some(i),
+                at_type: true,
+                diag: Diag::new(
+                    format!("column `{table}.{}` is `{col_ty}`, which a field of type `{ty}` cannot hold", col.name),
+                    format!("use {} for a column of type `{col_ty}`", match rust_for(&col.ty) { r if r.contains(' ') => r, r => format!("`{r}`") }),
+                ),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,11 @@
+use repo_runtime::Entity;
+
+#[derive(Entity)]
+#[entity(table = "users", schema = "../migrations")]
+pub struct User {
+    #[entity(key)]
+    pub id: i64,
+    pub feeling: String,
+}
+
+fn main() {}
