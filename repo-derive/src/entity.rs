@@ -229,6 +229,43 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
+/// `where Field: FromSqlOwned, …` with the fields' spans: a field type that cannot be read is
+/// reported once, at the field, rather than once per use in the impl.
+fn field_bounds(
+    fields: &[(TokenStream, &Type, bool)],
+    where_g: Option<&syn::WhereClause>,
+) -> TokenStream {
+    let bounds = fields
+        .iter()
+        .filter(|(_, _, skip)| !skip)
+        .map(|(_, ty, _)| quote_spanned!(ty.span()=> #ty: ::repo_runtime::__private::FromSqlOwned));
+    let existing = where_g.map(|w| {
+        let p = &w.predicates;
+        quote!(#p,)
+    });
+    quote!(where #existing #(#bounds,)*)
+}
+
+/// `WIDTH` and `accepts_column` for `verify`: one arm per mapped field, in order.
+fn column_checks(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
+    let mapped: Vec<&Type> =
+        fields.iter().filter(|(_, _, skip)| !skip).map(|(_, ty, _)| *ty).collect();
+    let width = mapped.len();
+    let arms = mapped.iter().enumerate().map(|(i, ty)| {
+        quote_spanned!(ty.span()=> #i => <#ty as ::repo_runtime::__private::FromSql<'static>>::accepts(ty),)
+    });
+    quote! {
+        const WIDTH: ::core::option::Option<usize> = ::core::option::Option::Some(#width);
+
+        fn accepts_column(index: usize, ty: &::repo_runtime::__private::Type) -> bool {
+            match index {
+                #(#arms)*
+                _ => false,
+            }
+        }
+    }
+}
+
 /// `Ok(Self { a: column(row, 0)?, … })`, fields read by position; skipped fields defaulted.
 fn from_row_body(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
     let mut index = 0usize;
@@ -256,10 +293,20 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         if errors.is_empty() { check_schema(&def, &mut errors) } else { TokenStream::new() };
     let compile_errors = errors.to_compile_errors();
     let ident = &def.ident;
-    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let (impl_g, ty_g, _) = input.generics.split_for_impl();
     let table = quote_table(&def.table);
     let columns: Vec<&str> = def.mapped().map(|f| f.column.as_str()).collect();
     let keys: Vec<&str> = def.mapped().filter(|f| f.key).map(|f| f.column.as_str()).collect();
+    let field_list: Vec<_> = def
+        .fields
+        .iter()
+        .map(|f| {
+            let i = &f.ident;
+            (quote!(#i), &f.ty, f.skip)
+        })
+        .collect();
+    let checks = column_checks(&field_list);
+    let bounds = field_bounds(&field_list, input.generics.where_clause.as_ref());
     let body = from_row_body(
         &def.fields
             .iter()
@@ -285,7 +332,9 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         #tracked
 
         #[automatically_derived]
-        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #where_g {
+        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #bounds {
+            #checks
+
             #[inline]
             fn from_row(row: &::repo_runtime::__private::Row) -> ::repo_runtime::Result<Self> {
                 #body
@@ -293,7 +342,7 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl #impl_g ::repo_runtime::Entity for #ident #ty_g #where_g {
+        impl #impl_g ::repo_runtime::Entity for #ident #ty_g #bounds {
             const TABLE: &'static str = #table;
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
             const KEY_COLUMNS: &'static [&'static str] = &[#(#keys),*];
@@ -331,7 +380,11 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                         (quote!(#i), &f.ty, false)
                     })
                     .collect();
-                from_row_body(&fields)
+                (
+                    column_checks(&fields),
+                    from_row_body(&fields),
+                    field_bounds(&fields, input.generics.where_clause.as_ref()),
+                )
             }
             Fields::Unnamed(unnamed) => {
                 let fields: Vec<_> = unnamed
@@ -343,7 +396,11 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                         (quote!(#i), &f.ty, false)
                     })
                     .collect();
-                from_row_body(&fields)
+                (
+                    column_checks(&fields),
+                    from_row_body(&fields),
+                    field_bounds(&fields, input.generics.where_clause.as_ref()),
+                )
             }
             Fields::Unit => {
                 errors.push(
@@ -351,21 +408,24 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                     "`#[derive(FromRow)]` needs fields to read columns into",
                     "declare one field per selected column, in SELECT order",
                 );
-                TokenStream::new()
+                (TokenStream::new(), TokenStream::new(), TokenStream::new())
             }
         },
         _ => {
             named_fields(&input, "FromRow", &mut errors);
-            TokenStream::new()
+            (TokenStream::new(), TokenStream::new(), TokenStream::new())
         }
     };
+    let (checks, body, bounds) = body;
     if !errors.is_empty() {
         return errors.to_compile_errors();
     }
-    let (impl_g, ty_g, where_g) = input.generics.split_for_impl();
+    let (impl_g, ty_g, _) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #where_g {
+        impl #impl_g ::repo_runtime::FromRow for #ident #ty_g #bounds {
+            #checks
+
             #[inline]
             fn from_row(row: &::repo_runtime::__private::Row) -> ::repo_runtime::Result<Self> {
                 #body

@@ -169,6 +169,12 @@ pub(crate) fn expand_sql_enum(input: DeriveInput) -> TokenStream {
 
         #[automatically_derived]
         impl ::repo_runtime::FromRow for #ident {
+            const WIDTH: ::core::option::Option<usize> = ::core::option::Option::Some(1);
+
+            fn accepts_column(index: usize, ty: &#p::Type) -> bool {
+                index == 0 && #accepts
+            }
+
             #[inline]
             fn from_row(row: &#p::Row) -> ::repo_runtime::Result<Self> {
                 ::repo_runtime::column(row, 0)

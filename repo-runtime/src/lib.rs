@@ -50,12 +50,14 @@ mod executor;
 mod observe;
 mod row;
 mod stream;
+mod verify;
 
 pub use error::{Error, InvalidValue, Result};
 pub use executor::{Conn, Executor, Params};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
 pub use row::{Entity, FromRow, UnnestType, column};
 pub use stream::{Page, RowStream};
+pub use verify::{Problem, VerifyReport};
 
 /// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.
 pub use postgres_types::Json;
@@ -86,10 +88,12 @@ pub mod types {
 pub mod __private {
     pub use crate::call::{Paging, Query, all, execute, one, opt, page, stream};
     pub use crate::enums::*;
+    pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;
     pub use repo_derive::__repository_impl as repository_impl;
+    pub use std::any::type_name;
     pub use tokio_postgres::Row;
-    pub use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+    pub use tokio_postgres::types::{FromSql, FromSqlOwned, IsNull, ToSql, Type, to_sql_checked};
 
     /// Boxed error type of `ToSql`/`FromSql`.
     pub type BoxError = Box<dyn std::error::Error + Sync + Send>;

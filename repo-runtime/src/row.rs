@@ -1,7 +1,7 @@
 //! Reading rows into Rust values, by column index.
 
 use tokio_postgres::Row;
-use tokio_postgres::types::{FromSqlOwned, Type};
+use tokio_postgres::types::{FromSql, FromSqlOwned, Type};
 
 use crate::{Error, Result};
 
@@ -17,6 +17,15 @@ use crate::{Error, Result};
     note = "derive `Entity` or `FromRow` on the struct, or return a scalar (i64, String, …) or a tuple of scalars"
 )]
 pub trait FromRow: Sized {
+    /// How many columns the value reads, when that is fixed (used by `verify`).
+    const WIDTH: Option<usize> = None;
+
+    /// Whether column `index` of type `ty` can be read into this value (used by `verify`).
+    fn accepts_column(index: usize, ty: &Type) -> bool {
+        let _ = (index, ty);
+        true
+    }
+
     /// Reads the value from `row`, starting at column 0.
     fn from_row(row: &Row) -> Result<Self>;
 
@@ -43,6 +52,12 @@ pub fn column<T: FromSqlOwned>(row: &Row, index: usize) -> Result<T> {
 macro_rules! scalar {
     ($($ty:ty),* $(,)?) => {$(
         impl FromRow for $ty {
+            const WIDTH: Option<usize> = Some(1);
+
+            fn accepts_column(index: usize, ty: &Type) -> bool {
+                index == 0 && <$ty as FromSql<'static>>::accepts(ty)
+            }
+
             #[inline]
             fn from_row(row: &Row) -> Result<Self> {
                 column(row, 0)
@@ -80,6 +95,12 @@ impl<T> FromRow for Vec<T>
 where
     Vec<T>: FromSqlOwned,
 {
+    const WIDTH: Option<usize> = Some(1);
+
+    fn accepts_column(index: usize, ty: &Type) -> bool {
+        index == 0 && <Vec<T> as FromSql<'static>>::accepts(ty)
+    }
+
     #[inline]
     fn from_row(row: &Row) -> Result<Self> {
         column(row, 0)
@@ -92,6 +113,12 @@ where
 }
 
 impl<T: serde::de::DeserializeOwned> FromRow for crate::Json<T> {
+    const WIDTH: Option<usize> = Some(1);
+
+    fn accepts_column(index: usize, ty: &Type) -> bool {
+        index == 0 && <crate::Json<T> as FromSql<'static>>::accepts(ty)
+    }
+
     #[inline]
     fn from_row(row: &Row) -> Result<Self> {
         column(row, 0)
@@ -104,6 +131,12 @@ impl<T: serde::de::DeserializeOwned> FromRow for crate::Json<T> {
 }
 
 impl<T: FromSqlOwned> FromRow for Option<T> {
+    const WIDTH: Option<usize> = Some(1);
+
+    fn accepts_column(index: usize, ty: &Type) -> bool {
+        index == 0 && <T as FromSql<'static>>::accepts(ty)
+    }
+
     #[inline]
     fn from_row(row: &Row) -> Result<Self> {
         column(row, 0)
@@ -113,6 +146,15 @@ impl<T: FromSqlOwned> FromRow for Option<T> {
 macro_rules! tuple {
     ($($name:ident $idx:tt),+) => {
         impl<$($name: FromSqlOwned),+> FromRow for ($($name,)+) {
+            const WIDTH: Option<usize> = Some([$($idx),+].len());
+
+            fn accepts_column(index: usize, ty: &Type) -> bool {
+                match index {
+                    $($idx => <$name as FromSql<'static>>::accepts(ty),)+
+                    _ => false,
+                }
+            }
+
             #[inline]
             fn from_row(row: &Row) -> Result<Self> {
                 Ok(($(column::<$name>(row, $idx)?,)+))

@@ -7,6 +7,7 @@ mod executors;
 mod kinds;
 mod observe;
 mod types;
+mod verify;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use repo_runtime::types::Decimal;

@@ -198,6 +198,10 @@ pub trait AuthorRepository {
     #[sql("INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>)")]
     async fn insert(&self, author: &Author) -> Result<u64>;
 
+    /// Every author, with a `SELECT *` that `verify` re-checks when columns change.
+    #[sql("SELECT * FROM <<table>> ORDER BY id")]
+    async fn all(&self) -> Result<Vec<Author>>;
+
     /// Renames an author.
     #[sql("UPDATE <<table>> SET <<set>> WHERE <<where:id>>")]
     async fn update(&self, author: &Author) -> Result<u64>;

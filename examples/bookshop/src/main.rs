@@ -117,6 +117,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A repository over a pool checks out a connection per call: clone it freely.
     let books = PgBookRepository::new(pool.clone());
+    // Every statement prepared against the live schema, its types compared with the Rust ones.
+    let report = books.verify().await?;
+    println!("{report}");
+    report.into_result()?;
     let stocked = books
         .stock(&[
             book(1, "The Dispossessed", "Ursula K. Le Guin", 1450, Binding::Paperback),

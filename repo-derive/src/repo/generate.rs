@@ -32,6 +32,48 @@ fn is_array(ty: &Type) -> bool {
     }
 }
 
+/// Gives every elided or `'_` lifetime in `ty` the name `'__arg`, so the type can stand in a
+/// `for<'__arg>` bound; returns whether there was one.
+fn name_elided_lifetimes(ty: &mut Type) -> bool {
+    let named = |l: &mut Option<syn::Lifetime>| {
+        let elided = l.as_ref().is_none_or(|l| l.ident == "_");
+        if elided {
+            *l = Some(syn::Lifetime::new("'__arg", proc_macro2::Span::call_site()));
+        }
+        elided
+    };
+    match ty {
+        Type::Reference(r) => {
+            let here = named(&mut r.lifetime);
+            name_elided_lifetimes(&mut r.elem) | here
+        }
+        Type::Slice(s) => name_elided_lifetimes(&mut s.elem),
+        Type::Array(a) => name_elided_lifetimes(&mut a.elem),
+        Type::Group(g) => name_elided_lifetimes(&mut g.elem),
+        Type::Paren(p) => name_elided_lifetimes(&mut p.elem),
+        Type::Tuple(t) => t.elems.iter_mut().fold(false, |acc, e| name_elided_lifetimes(e) | acc),
+        Type::Path(p) => {
+            let mut any = false;
+            for seg in &mut p.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                    for arg in &mut args.args {
+                        match arg {
+                            syn::GenericArgument::Type(t) => any |= name_elided_lifetimes(t),
+                            syn::GenericArgument::Lifetime(l) if l.ident == "_" => {
+                                *l = syn::Lifetime::new("'__arg", l.span());
+                                any = true;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            any
+        }
+        _ => false,
+    }
+}
+
 /// How many columns a row type reads, when its shape says so.
 fn row_arity(ty: &Type, entity: &Ident, entity_columns: usize) -> Option<usize> {
     match ty {
@@ -120,6 +162,57 @@ fn check_statement(
 struct Generated {
     sql: String,
     body: TokenStream,
+    verify: TokenStream,
+}
+
+/// The `verify()` step for one method: its statement with the Rust types of what it binds
+/// and reads.
+fn verify_step(
+    m: &Method,
+    x: &Expanded,
+    trait_name: &Ident,
+    field_types: &HashMap<String, Type>,
+) -> TokenStream {
+    let p = quote!(::repo_runtime::__private);
+    let label = format!("{trait_name}::{}", m.item.sig.ident);
+    let sql = &x.sql;
+    let arg_ty = |name: &str| m.args.iter().find(|a| a.ident == name).map(|a| a.ty.clone());
+    let mut types = Vec::new();
+    let params = x.binds.iter().filter_map(|b| {
+        let ty: Type = match b {
+            Bind::Arg(a) => arg_ty(a)?,
+            Bind::Field { field, .. } => field_types.get(field)?.clone(),
+            Bind::Column { field, .. } => {
+                let f = field_types.get(field)?;
+                types.push(quote!(<#f as ::repo_runtime::UnnestType>::ARRAY_TYPE));
+                syn::parse_quote!(::std::vec::Vec<&#f>)
+            }
+        };
+        let shown = pretty(&ty);
+        Some(quote!(#p::ParamCheck { accepts: <#ty as #p::ToSql>::accepts, rust: #shown }))
+    });
+    let params: Vec<TokenStream> = params.collect();
+    let rows = match &m.returns {
+        Returns::One(t)
+        | Returns::Opt(t)
+        | Returns::Many(t)
+        | Returns::Stream(t)
+        | Returns::Page(t) => {
+            let extra = usize::from(matches!(m.returns, Returns::Page(_)));
+            let shown = pretty(t);
+            quote!(::core::option::Option::Some(#p::RowCheck {
+                width: <#t as ::repo_runtime::FromRow>::WIDTH,
+                extra: #extra,
+                accepts: <#t as ::repo_runtime::FromRow>::accepts_column,
+                rust: #shown,
+            }))
+        }
+        Returns::Unit | Returns::Affected => quote!(::core::option::Option::None),
+    };
+    quote! {{
+        static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
+        report.check(&conn, &QUERY, &[#(#params),*], #rows).await;
+    }}
 }
 
 fn method_body(
@@ -279,7 +372,8 @@ pub(super) fn generate(
                 }
                 let body = method_body(m, &x, trait_name, field_types, &mut local);
                 if local.is_empty() {
-                    generated.push(Some(Generated { sql: x.sql, body }));
+                    let verify = verify_step(m, &x, trait_name, field_types);
+                    generated.push(Some(Generated { sql: x.sql, body, verify }));
                 } else {
                     errors.push_error(local.finish().expect_err("errors were recorded"));
                     generated.push(None);
@@ -303,6 +397,7 @@ pub(super) fn generate(
         let sql = &g.sql;
         Some(quote!((#method, #sql)))
     });
+    let verify_steps = generated.iter().flatten().map(|g| &g.verify);
     let sql_docs = repo.methods.iter().zip(&generated).filter_map(|(m, g)| {
         let line = format!(" - `{}`: `{}`", m.item.sig.ident, g.as_ref()?.sql);
         Some(quote!(#[doc = #line]))
@@ -311,11 +406,37 @@ pub(super) fn generate(
         " PostgreSQL implementation of [`{trait_name}`] for [`{entity_ident}`], generated by `#[repository_for]`."
     );
     let compile_errors = errors.to_compile_errors();
+    // Every argument and row type, stated once per impl with the user's spans: a type that is
+    // not `ToSql`/`FromRow` is then reported once, here, instead of once per use.
+    let mut bound_list: Vec<TokenStream> = Vec::new();
+    for m in &repo.methods {
+        for a in m.args.iter().filter(|a| a.kind == crate::template::ArgKind::Scalar) {
+            let ty = &a.ty;
+            let mut named = ty.clone();
+            let hrtb = name_elided_lifetimes(&mut named).then(|| quote!(for<'__arg>));
+            let b = quote_spanned!(ty.span()=> #hrtb #named: ::repo_runtime::__private::ToSql + ::core::marker::Sync);
+            if !bound_list.iter().any(|x| x.to_string() == b.to_string()) {
+                bound_list.push(b);
+            }
+        }
+        if let Returns::One(t)
+        | Returns::Opt(t)
+        | Returns::Many(t)
+        | Returns::Stream(t)
+        | Returns::Page(t) = &m.returns
+        {
+            let b = quote_spanned!(t.span()=> #t: ::repo_runtime::FromRow);
+            if !bound_list.iter().any(|x| x.to_string() == b.to_string()) {
+                bound_list.push(b);
+            }
+        }
+    }
+    let bounds = (!bound_list.is_empty()).then(|| quote!(where #(#bound_list,)*));
     let allow = (!errors.is_empty()).then(|| quote!(#[allow(unused_variables, unreachable_code)]));
     let impl_block = quote_spanned! {trait_name.span()=>
         #[automatically_derived]
         #allow
-        impl<E: ::repo_runtime::Executor> #trait_name for #name<E> {
+        impl<E: ::repo_runtime::Executor> #trait_name for #name<E> #bounds {
             #(#bodies)*
         }
     };
@@ -355,5 +476,18 @@ pub(super) fn generate(
         }
 
         #impl_block
+
+        impl<E: ::repo_runtime::Executor> #name<E> #bounds {
+            /// Prepares every statement of this repository on the live database and checks its
+            /// parameter and column types (and column count) against the Rust types it binds
+            /// and reads. Run it in tests and at startup; the report names the method and the
+            /// parameter or column at fault.
+            pub async fn verify(&self) -> ::repo_runtime::Result<::repo_runtime::VerifyReport> {
+                let conn = ::repo_runtime::Executor::acquire(&self.executor).await?;
+                let mut report = ::repo_runtime::VerifyReport::default();
+                #(#verify_steps)*
+                ::core::result::Result::Ok(report)
+            }
+        }
     }
 }

@@ -82,6 +82,7 @@ pub(crate) enum Returns {
 /// A method argument.
 pub(crate) struct Arg {
     pub ident: Ident,
+    pub ty: Type,
     pub kind: ArgKind,
 }
 
@@ -336,7 +337,11 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
         let FnArg::Typed(pt) = input else { continue };
         match &*pt.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                args.push(Arg { ident: p.ident.clone(), kind: arg_kind(&pt.ty, entity) });
+                args.push(Arg {
+                    ident: p.ident.clone(),
+                    ty: (*pt.ty).clone(),
+                    kind: arg_kind(&pt.ty, entity),
+                });
             }
             other => local.push(
                 other,

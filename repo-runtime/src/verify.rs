@@ -1,0 +1,151 @@
+//! `verify()`: every statement of a repository prepared against a live database, its
+//! parameter and column types compared with the Rust types they bind and read.
+
+use std::fmt;
+
+use tokio_postgres::types::Type;
+
+use crate::call::Query;
+use crate::executor::Conn;
+
+/// How a parameter is bound, for `verify`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamCheck {
+    /// `<T as ToSql>::accepts`.
+    pub accepts: fn(&Type) -> bool,
+    /// The Rust type, for the report.
+    pub rust: &'static str,
+}
+
+/// How rows are read, for `verify`.
+#[derive(Debug, Clone, Copy)]
+pub struct RowCheck {
+    /// `<T as FromRow>::WIDTH`.
+    pub width: Option<usize>,
+    /// Columns after the row's own (a page's total).
+    pub extra: usize,
+    /// `<T as FromRow>::accepts_column`.
+    pub accepts: fn(usize, &Type) -> bool,
+    /// The Rust row type, for the report.
+    pub rust: &'static str,
+}
+
+/// One mismatch between a statement and its Rust types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `Trait::method`.
+    pub method: &'static str,
+    /// What is wrong, naming the parameter or column.
+    pub message: String,
+}
+
+/// What `verify()` found for one repository: empty when every statement prepares and every
+/// type matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Statements checked.
+    pub checked: usize,
+    /// Everything that did not match.
+    pub problems: Vec<Problem>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Adds another repository's findings.
+    pub fn merge(&mut self, other: VerifyReport) {
+        self.checked += other.checked;
+        self.problems.extend(other.problems);
+    }
+
+    /// `Ok` when nothing is wrong, else the report as an error.
+    pub fn into_result(self) -> Result<Self, Self> {
+        if self.is_ok() { Ok(self) } else { Err(self) }
+    }
+
+    /// Prepares `q` on `conn` and compares its types with `params` and `rows`.
+    #[doc(hidden)]
+    pub async fn check<C: Conn>(
+        &mut self,
+        conn: &C,
+        q: &'static Query,
+        params: &[ParamCheck],
+        rows: Option<RowCheck>,
+    ) {
+        self.checked += 1;
+        let mut problem =
+            |message: String| self.problems.push(Problem { method: q.method, message });
+        let stmt = match conn.prepare(q.sql, q.types).await {
+            Ok(stmt) => stmt,
+            Err(e) => {
+                let why = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                problem(format!("does not prepare: {why} (statement: {})", q.sql));
+                return;
+            }
+        };
+        if stmt.params().len() != params.len() {
+            problem(format!(
+                "the statement takes {} parameters, the method binds {}",
+                stmt.params().len(),
+                params.len()
+            ));
+        }
+        for (i, (ty, p)) in stmt.params().iter().zip(params).enumerate() {
+            if !(p.accepts)(ty) {
+                problem(format!(
+                    "parameter ${} is `{ty}`, which `{}` cannot be sent as",
+                    i + 1,
+                    p.rust
+                ));
+            }
+        }
+        let columns = stmt.columns();
+        let Some(rows) = rows else { return };
+        if let Some(width) = rows.width
+            && columns.len() != width + rows.extra
+        {
+            problem(format!(
+                "the statement returns {} columns, `{}` reads {}{}",
+                columns.len(),
+                rows.rust,
+                width,
+                if rows.extra > 0 { " plus the total" } else { "" }
+            ));
+        }
+        // Columns past the row's width are already reported by the count.
+        let own = columns.len().saturating_sub(rows.extra).min(rows.width.unwrap_or(usize::MAX));
+        for (i, c) in columns.iter().take(own).enumerate() {
+            if !(rows.accepts)(i, c.type_()) {
+                problem(format!(
+                    "column {i} `{}` is `{}`, which `{}` cannot read",
+                    c.name(),
+                    c.type_(),
+                    rows.rust
+                ));
+            }
+        }
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_ok() {
+            return write!(f, "{} statements verified", self.checked);
+        }
+        writeln!(
+            f,
+            "{} of {} statements do not match the database:",
+            self.problems.len(),
+            self.checked
+        )?;
+        for p in &self.problems {
+            writeln!(f, "- {}: {}", p.method, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VerifyReport {}

@@ -1,0 +1,82 @@
+//! `verify()` against the migrated database: every repository passes, and drift is caught
+//! with the method and column named.
+
+use repo_runtime::VerifyReport;
+use repo_tests::model::{
+    PgAuthorRepository, PgBookRepository, PgEverythingRepository, PgOrderLineRepository,
+};
+
+use super::db;
+
+async fn verify_all(client: &tokio_postgres::Client) -> VerifyReport {
+    let mut report = VerifyReport::default();
+    report.merge(PgAuthorRepository::new(client).verify().await.unwrap());
+    report.merge(PgBookRepository::new(client).verify().await.unwrap());
+    report.merge(PgEverythingRepository::new(client).verify().await.unwrap());
+    report.merge(PgOrderLineRepository::new(client).verify().await.unwrap());
+    report
+}
+
+fn statement_count() -> usize {
+    PgAuthorRepository::<()>::STATEMENTS.len()
+        + PgBookRepository::<()>::STATEMENTS.len()
+        + PgEverythingRepository::<()>::STATEMENTS.len()
+        + PgOrderLineRepository::<()>::STATEMENTS.len()
+}
+
+#[tokio::test]
+async fn every_repository_matches_the_schema() {
+    let db = db().await;
+    let client = db.client().await;
+    let report = verify_all(&client).await;
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.checked, statement_count());
+}
+
+#[tokio::test]
+async fn a_drifted_column_type_is_reported_by_method_and_column() {
+    let db = db().await;
+    let client = db.client().await;
+    client.batch_execute("ALTER TABLE books ALTER COLUMN created_at TYPE TIMESTAMP").await.unwrap();
+    let report = PgBookRepository::new(&client).verify().await.unwrap();
+    assert!(!report.is_ok());
+    let get = report
+        .problems
+        .iter()
+        .find(|p| p.method == "BookRepository::get")
+        .expect("get is reported");
+    assert_eq!(get.message, "column 7 `created_at` is `timestamp`, which `Book` cannot read");
+    let insert = report
+        .problems
+        .iter()
+        .find(|p| p.method == "BookRepository::insert")
+        .expect("insert is reported");
+    assert_eq!(
+        insert.message,
+        "parameter $8 is `timestamp`, which `DateTime<Utc>` cannot be sent as"
+    );
+    let text = report.to_string();
+    assert!(text.contains("statements do not match the database"), "{text}");
+    assert!(report.problems.iter().all(|p| !p.method.starts_with("AuthorRepository")));
+}
+
+#[tokio::test]
+async fn a_dropped_column_fails_to_prepare() {
+    let db = db().await;
+    let client = db.client().await;
+    client.batch_execute("ALTER TABLE order_lines DROP COLUMN sku").await.unwrap();
+    let report = PgOrderLineRepository::new(&client).verify().await.unwrap();
+    assert_eq!(report.problems.len(), 3, "{report}");
+    assert!(report.problems.iter().all(|p| p.message.contains("column \"sku\"")), "{report}");
+}
+
+#[tokio::test]
+async fn a_changed_column_count_is_reported() {
+    let db = db().await;
+    let client = db.client().await;
+    client.batch_execute("ALTER TABLE authors ADD COLUMN bio TEXT").await.unwrap();
+    let report = verify_all(&client).await;
+    assert_eq!(report.problems.len(), 1, "only `SELECT *` notices a new column: {report}");
+    assert_eq!(report.problems[0].method, "AuthorRepository::all");
+    assert_eq!(report.problems[0].message, "the statement returns 3 columns, `Author` reads 2");
+}
