@@ -9,6 +9,8 @@ use quote::ToTokens;
 #[derive(Default)]
 pub(crate) struct Errors {
     errors: Option<syn::Error>,
+    /// Messages already recorded: a mistake found in several variants is reported once.
+    seen: Vec<String>,
 }
 
 impl Errors {
@@ -19,7 +21,12 @@ impl Errors {
         message: impl Display,
         help: impl Display,
     ) {
-        self.push_error(syn::Error::new_spanned(tokens, format!("{message}\nhelp: {help}")));
+        let text = format!("{message}\nhelp: {help}");
+        if self.seen.contains(&text) {
+            return;
+        }
+        self.seen.push(text.clone());
+        self.push_error(syn::Error::new_spanned(tokens, text));
     }
 
     /// Records a ready-made error.

@@ -179,3 +179,11 @@ fn params_fields_reused_and_operators() {
         async fn odd(&self, user: &User, tags: &[String]) -> Result<u64>;
     }));
 }
+
+#[test]
+fn optional_clauses() {
+    insta::assert_snapshot!(repo(quote! {
+        #[sql("SELECT <<columns>> FROM <<table>> WHERE true <<if some(phone)>>AND phone = @phone<</if>> <<if any(ids)>>AND id = ANY(@ids)<</if>> <<orderby:id>>")]
+        async fn search(&self, phone: Option<&str>, ids: &[i64]) -> Result<Vec<User>>;
+    }));
+}

@@ -101,6 +101,56 @@ pub mod __private {
     /// Compile-time assertion target: names the trait in the error when `T` is not an entity.
     pub const fn assert_entity<T: crate::Entity>() {}
 
+    /// What `<<if some(arg)>>` tests.
+    #[diagnostic::on_unimplemented(
+        message = "`<<if some(…)>>` tests an `Option` argument, and `{Self}` is not an `Option`",
+        label = "not an `Option`",
+        note = "make the argument `Option<…>`, or use `<<if any(arg)>>` for a slice"
+    )]
+    pub trait OptionalArg {
+        /// `Some`.
+        fn is_present(&self) -> bool;
+    }
+
+    impl<T> OptionalArg for Option<T> {
+        #[inline]
+        fn is_present(&self) -> bool {
+            self.is_some()
+        }
+    }
+
+    /// What `<<if any(arg)>>` tests.
+    #[diagnostic::on_unimplemented(
+        message = "`<<if any(…)>>` tests a slice argument, and `{Self}` is not a slice or `Vec`",
+        label = "not a slice",
+        note = "make the argument `&[…]`, or use `<<if some(arg)>>` for an `Option`"
+    )]
+    pub trait ManyArg {
+        /// Not empty.
+        fn has_any(&self) -> bool;
+    }
+
+    impl<T> ManyArg for [T] {
+        #[inline]
+        fn has_any(&self) -> bool {
+            !self.is_empty()
+        }
+    }
+
+    impl<T> ManyArg for Vec<T> {
+        #[inline]
+        fn has_any(&self) -> bool {
+            !self.is_empty()
+        }
+    }
+
+    impl<T: ManyArg + ?Sized> ManyArg for &T {
+        #[inline]
+        fn has_any(&self) -> bool {
+            (**self).has_any()
+        }
+    }
+
     /// Compile-time assertion target for batch-insert field types.
     pub const fn assert_unnest<T: crate::UnnestType>() {}
 }

@@ -176,3 +176,40 @@ async fn composite_keys() {
     assert_eq!(lines.get(2, 1).await.unwrap(), Some(changed));
     assert_eq!(lines.get(1, 1).await.unwrap(), Some(rows[0].clone()), "other rows untouched");
 }
+
+#[tokio::test]
+async fn optional_clauses_every_combination() {
+    let db = db().await;
+    let client = db.client().await;
+    let books = PgBookRepository::new(&client);
+    for id in 1..=6 {
+        books.insert(&book(id)).await.unwrap();
+    }
+    let ids = |v: Vec<repo_tests::model::Book>| v.iter().map(|b| b.id).collect::<Vec<_>>();
+    let min = Decimal::new(1002, 2); // books 2..=6
+    // Neither condition: only the required filter.
+    assert_eq!(ids(books.search(min, None, &[]).await.unwrap()), vec![2, 3, 4, 5, 6]);
+    // `genre` only.
+    assert_eq!(ids(books.search(min, Some(Genre::Fiction), &[]).await.unwrap()), vec![2, 4, 6]);
+    // `ids` only.
+    assert_eq!(ids(books.search(min, None, &[1, 3, 5]).await.unwrap()), vec![3, 5]);
+    // Both.
+    assert_eq!(ids(books.search(min, Some(Genre::NonFiction), &[1, 2, 3]).await.unwrap()), vec![3]);
+
+    let statements: Vec<&str> = PgBookRepository::<()>::STATEMENTS
+        .iter()
+        .filter(|(m, _)| *m == "search")
+        .map(|(_, s)| *s)
+        .collect();
+    assert_eq!(statements.len(), 4, "one static statement per combination");
+
+    let mut b = book(7);
+    b.format = Format::Ebook;
+    books.insert(&b).await.unwrap();
+    let all = books.page_by_format(None, 3, 0).await.unwrap();
+    assert_eq!((all.items.len(), all.total), (3, 7));
+    let ebooks = books.page_by_format(Some(Format::Ebook), 3, 0).await.unwrap();
+    assert_eq!((ids(ebooks.items), ebooks.total), (vec![7], 1));
+    let past = books.page_by_format(Some(Format::Paperback), 3, 9).await.unwrap();
+    assert_eq!((past.items.len(), past.total), (0, 6));
+}

@@ -294,6 +294,28 @@ pub trait BookRepository {
     #[sql("SELECT <<columns>> FROM <<table>> <<orderby:id>>")]
     async fn stream_all(&self) -> Result<RowStream<'_, Book>>;
 
+    /// Optional clauses: one statement per combination of `genre` given and `ids` non-empty.
+    #[sql(
+        "SELECT <<columns>> FROM <<table>> WHERE price >= @min_price <<if some(genre)>>AND genre = @genre<</if>> <<if any(ids)>>AND id = ANY(@ids)<</if>> <<orderby:id>>"
+    )]
+    async fn search(
+        &self,
+        min_price: Decimal,
+        genre: Option<Genre>,
+        ids: &[i64],
+    ) -> Result<Vec<Book>>;
+
+    /// Optional clauses in a page.
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> <<if some(format)>>WHERE format = @format<</if>> <<orderby:id>> <<paginate>>"
+    )]
+    async fn page_by_format(
+        &self,
+        format: Option<Format>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Book>>;
+
     /// Exists.
     #[sql("SELECT EXISTS (SELECT 1 FROM <<table>> WHERE <<where:id>>)")]
     async fn exists(&self, id: i64) -> Result<bool>;

@@ -11,7 +11,7 @@ use syn::{Ident, Type};
 use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
 use crate::check::syntax;
 use crate::diag::{Errors, pretty};
-use crate::template::{Bind, EntityInfo, Expanded, expand};
+use crate::template::{Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
 
 /// `Vec<T>` other than `Vec<u8>` (bytea), or an `Option` of one: a PostgreSQL array.
 fn is_array(ty: &Type) -> bool {
@@ -160,9 +160,10 @@ fn check_statement(
 
 /// One method's expansion: its statement and the body calling the runtime.
 struct Generated {
-    sql: String,
+    /// One statement per variant.
+    sql: Vec<String>,
     body: TokenStream,
-    verify: TokenStream,
+    verify: Vec<TokenStream>,
 }
 
 /// The `verify()` step for one method: its statement with the Rust types of what it binds
@@ -215,7 +216,9 @@ fn verify_step(
     }}
 }
 
-fn method_body(
+/// The call for one variant of a method's statement: a block that evaluates to the
+/// runtime's result.
+fn variant_call(
     m: &Method,
     x: &Expanded,
     trait_name: &Ident,
@@ -226,13 +229,7 @@ fn method_body(
     let name = &m.item.sig.ident;
     let label = format!("{trait_name}::{name}");
     let sql = &x.sql;
-    let arg_ident = |n: &str| {
-        m.args
-            .iter()
-            .find(|a| a.ident == n)
-            .map(|a| a.ident.clone())
-            .unwrap_or_else(|| format_ident!("{}", n))
-    };
+    let arg_ident = |n: &str| arg_ident(m, n);
 
     // Batch columns: one `Vec<&FieldType>` per `<<unnest>>` field, numbered first.
     let mut columns = Vec::new();
@@ -279,7 +276,6 @@ fn method_body(
         Some(syn::FnArg::Receiver(r)) => r.self_token,
         _ => syn::Token![self](m.item.sig.ident.span()),
     };
-    let output = &m.output;
     // Spanned on the row type, so an unreadable row type is reported there, once.
     let call = |kind: TokenStream, row: Option<&Type>| match row {
         Some(t) => quote_spanned! {t.span()=>
@@ -323,18 +319,60 @@ fn method_body(
             }
         }
     };
-    let sig = send_signature(&m.item);
-    let block = quote! {
-        async move {
-            #(#columns)*
-            let result: #output = #call.map_err(::core::convert::Into::into);
-            result
+    quote! {{
+        static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
+        #(#columns)*
+        #call
+    }}
+}
+
+/// The argument named `name`, with the user's span.
+fn arg_ident(m: &Method, name: &str) -> Ident {
+    m.args
+        .iter()
+        .find(|a| a.ident == name)
+        .map(|a| a.ident.clone())
+        .unwrap_or_else(|| format_ident!("{}", name))
+}
+
+/// A method's body: its one statement, or a `match` choosing among the statements of its
+/// optional clauses by which conditions hold.
+fn method_body(
+    m: &Method,
+    exp: &Expansion,
+    trait_name: &Ident,
+    field_types: &HashMap<String, Type>,
+    errors: &mut Errors,
+) -> TokenStream {
+    let calls: Vec<TokenStream> =
+        exp.variants.iter().map(|x| variant_call(m, x, trait_name, field_types, errors)).collect();
+    let dispatch = if let [only] = calls.as_slice() {
+        only.clone()
+    } else {
+        let bits = exp.conditions.iter().enumerate().map(|(i, c)| {
+            let id = arg_ident(m, &c.arg);
+            let test = match c.kind {
+                CondKind::Some => quote_spanned!(id.span()=> ::repo_runtime::__private::OptionalArg::is_present(&#id)),
+                CondKind::Any => quote_spanned!(id.span()=> ::repo_runtime::__private::ManyArg::has_any(&#id)),
+            };
+            quote!((usize::from(#test) << #i))
+        });
+        let arms = calls.iter().enumerate().map(|(i, c)| quote!(#i => #c,));
+        quote! {
+            match 0usize #(| #bits)* {
+                #(#arms)*
+                _ => ::core::unreachable!("every combination of conditions has a statement"),
+            }
         }
     };
+    let sig = send_signature(&m.item);
+    let output = &m.output;
     quote! {
         #sig {
-            static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
-            #block
+            async move {
+                let result: #output = #dispatch.map_err(::core::convert::Into::into);
+                result
+            }
         }
     }
 }
@@ -365,15 +403,22 @@ pub(super) fn generate(
             .map(|a| crate::template::ArgInfo { name: a.ident.to_string(), kind: a.kind })
             .collect();
         match expand(&m.sql.value(), entity, &arg_info) {
-            Ok(x) => {
+            Ok(exp) => {
                 let mut local = Errors::default();
                 if !m.unchecked {
-                    check_statement(m, &x, entity_ident, entity.fields.len(), &mut local);
+                    for x in &exp.variants {
+                        check_statement(m, x, entity_ident, entity.fields.len(), &mut local);
+                    }
                 }
-                let body = method_body(m, &x, trait_name, field_types, &mut local);
+                let body = method_body(m, &exp, trait_name, field_types, &mut local);
                 if local.is_empty() {
-                    let verify = verify_step(m, &x, trait_name, field_types);
-                    generated.push(Some(Generated { sql: x.sql, body, verify }));
+                    let verify = exp
+                        .variants
+                        .iter()
+                        .map(|x| verify_step(m, x, trait_name, field_types))
+                        .collect();
+                    let sql = exp.variants.into_iter().map(|x| x.sql).collect();
+                    generated.push(Some(Generated { sql, body, verify }));
                 } else {
                     errors.push_error(local.finish().expect_err("errors were recorded"));
                     generated.push(None);
@@ -391,16 +436,18 @@ pub(super) fn generate(
         Some(g) => g.body.clone(),
         None => stub(m),
     });
-    let statements = repo.methods.iter().zip(&generated).filter_map(|(m, g)| {
-        let g = g.as_ref()?;
-        let method = m.item.sig.ident.to_string();
-        let sql = &g.sql;
-        Some(quote!((#method, #sql)))
-    });
-    let verify_steps = generated.iter().flatten().map(|g| &g.verify);
-    let sql_docs = repo.methods.iter().zip(&generated).filter_map(|(m, g)| {
-        let line = format!(" - `{}`: `{}`", m.item.sig.ident, g.as_ref()?.sql);
-        Some(quote!(#[doc = #line]))
+    // Every statement of every method, one entry per optional-clause variant.
+    let each_sql = || {
+        repo.methods.iter().zip(&generated).flat_map(|(m, g)| {
+            let method = m.item.sig.ident.to_string();
+            g.iter().flat_map(|g| g.sql.iter()).map(move |sql| (method.clone(), sql))
+        })
+    };
+    let statements = each_sql().map(|(method, sql)| quote!((#method, #sql)));
+    let verify_steps = generated.iter().flatten().flat_map(|g| &g.verify);
+    let sql_docs = each_sql().map(|(method, sql)| {
+        let line = format!(" - `{method}`: `{sql}`");
+        quote!(#[doc = #line])
     });
     let summary = format!(
         " PostgreSQL implementation of [`{trait_name}`] for [`{entity_ident}`], generated by `#[repository_for]`."

@@ -260,6 +260,16 @@ pub(crate) fn skip_dollar_quoted(t: &str, i: usize) -> Option<Result<usize, Stri
 }
 
 fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
+    // `<<if some(arg)>>` and `<</if>>` carry a condition, not options.
+    let trimmed = raw.trim();
+    if let Some(cond) = trimmed.strip_prefix("if ") {
+        return Ok(Placeholder {
+            raw: trimmed.to_owned(),
+            name: "if".into(),
+            arg: Some(cond.trim().to_owned()),
+            options: Vec::new(),
+        });
+    }
     let mut words = raw.split_whitespace().peekable();
     let head = words.next().unwrap_or_default();
     let (name, arg) = match head.split_once(':') {

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// The single statement of a template without optional clauses.
+fn expand(template: &str, entity: &EntityInfo, args: &[ArgInfo]) -> Result<Expanded, Vec<Diag>> {
+    super::expand(template, entity, args).map(|mut e| {
+        assert_eq!(e.variants.len(), 1, "{template} has optional clauses");
+        e.variants.remove(0)
+    })
+}
+
 fn user() -> EntityInfo {
     let f = |ident: &str, column: &str, key: bool| FieldInfo {
         ident: ident.into(),
@@ -44,8 +52,8 @@ fn binds(template: &str, args: &[ArgInfo]) -> Vec<Bind> {
 }
 
 fn errors(template: &str, args: &[ArgInfo]) -> Vec<String> {
-    match expand(template, &user(), args) {
-        Ok(x) => panic!("{template} expanded to {}", x.sql),
+    match super::expand(template, &user(), args) {
+        Ok(x) => panic!("{template} expanded to {:?}", x.variants),
         Err(e) => e.into_iter().map(|d| format!("{} | {}", d.message, d.help)).collect(),
     }
 }
@@ -315,4 +323,71 @@ fn diagnostics_name_the_problem_and_the_valid_forms() {
             "every message has a help: {e:?}"
         );
     }
+}
+
+fn variants(template: &str, args: &[ArgInfo]) -> Vec<String> {
+    let e = super::expand(template, &user(), args).expect("expands");
+    e.variants.into_iter().map(|v| v.sql).collect()
+}
+
+#[test]
+fn optional_clauses_make_one_statement_per_combination() {
+    let t = "SELECT id FROM users WHERE true<<if some(phone)>> AND phone = @phone<</if>><<if any(ids)>> AND id = ANY(@ids)<</if>> <<limit>>";
+    let args = [scalar("phone"), scalar("ids"), scalar("limit")];
+    assert_eq!(
+        variants(t, &args),
+        [
+            "SELECT id FROM users WHERE true LIMIT $1",
+            "SELECT id FROM users WHERE true AND phone = $1 LIMIT $2",
+            "SELECT id FROM users WHERE true AND id = ANY($1) LIMIT $2",
+            "SELECT id FROM users WHERE true AND phone = $1 AND id = ANY($2) LIMIT $3",
+        ]
+    );
+    let e = super::expand(t, &user(), &args).expect("expands");
+    assert_eq!(
+        e.conditions,
+        [
+            Condition { kind: CondKind::Some, arg: "phone".into() },
+            Condition { kind: CondKind::Any, arg: "ids".into() },
+        ]
+    );
+}
+
+#[test]
+fn one_condition_may_guard_several_clauses_and_need_not_bind() {
+    let t = "SELECT 1 {{if some(flag)}}WHERE a{{/if}} ORDER BY 1<<if some(flag)>> DESC<</if>>";
+    assert_eq!(
+        variants(t, &[scalar("flag")]),
+        ["SELECT 1  ORDER BY 1", "SELECT 1 WHERE a ORDER BY 1 DESC"]
+    );
+}
+
+#[test]
+fn optional_clause_diagnostics() {
+    let cases: &[(&str, &[ArgInfo], &str)] = &[
+        ("SELECT 1 <<if some(x)>> AND a", &[scalar("x")], "is never closed"),
+        ("SELECT 1 <</if>>", &[], "without an opening"),
+        (
+            "SELECT 1 <<if some(x)>><<if some(y)>><</if>><</if>>",
+            &[scalar("x"), scalar("y")],
+            "do not nest",
+        ),
+        ("SELECT 1 <<if some(nope)>>a<</if>>", &[scalar("x")], "`nope` is not an argument"),
+        ("SELECT 1 <<if maybe(x)>>a<</if>>", &[scalar("x")], "no condition it understands"),
+        (
+            "SELECT 1 <<if some(a)>>1<</if>><<if some(b)>>1<</if>><<if some(c)>>1<</if>><<if some(d)>>1<</if>><<if some(e)>>1<</if>>",
+            &[scalar("a"), scalar("b"), scalar("c"), scalar("d"), scalar("e")],
+            "5 conditions in optional clauses make 32 statements; at most 16",
+        ),
+    ];
+    for (template, args, needle) in cases {
+        let e = errors(template, args);
+        assert!(e.iter().any(|m| m.contains(needle)), "{template}: expected `{needle}` in {e:?}");
+    }
+}
+
+#[test]
+fn a_mistake_in_every_variant_is_reported_once() {
+    let e = errors("SELECT <<colums>> <<if some(x)>>AND a = @x<</if>>", &[scalar("x")]);
+    assert_eq!(e.len(), 1, "{e:?}");
 }
