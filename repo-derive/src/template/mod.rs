@@ -268,12 +268,12 @@ pub(crate) struct Expansion {
 /// At most this many statements per method (4 conditions).
 pub(crate) const MAX_VARIANTS: usize = 16;
 
+/// The conditions of a template, and which one governs each piece.
+type Blocks = (Vec<Condition>, Vec<Option<usize>>);
+
 /// Which condition governs each piece: `None` for always, `Some(usize::MAX)` for the
 /// `<<if>>`/`<</if>>` markers themselves.
-fn optional_blocks(
-    pieces: &[Piece],
-    args: &[ArgInfo],
-) -> Result<(Vec<Condition>, Vec<Option<usize>>), Vec<Diag>> {
+fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Diag>> {
     let mut conditions: Vec<Condition> = Vec::new();
     let mut governs = Vec::with_capacity(pieces.len());
     let mut errors = Vec::new();
