@@ -29,7 +29,7 @@ pub struct Query {
 }
 
 /// Runs `body` inside the call's span and reports it to the observer.
-async fn observed<R>(
+pub(crate) async fn observed<R>(
     q: &'static Query,
     rows_of: impl FnOnce(&R) -> Option<u64>,
     body: impl Future<Output = Result<R>>,

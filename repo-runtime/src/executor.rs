@@ -6,8 +6,9 @@
 
 use std::future::{Future, Ready, ready};
 
+use bytes::Bytes;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{RowStream, Statement};
+use tokio_postgres::{CopyInSink, RowStream, Statement};
 
 use crate::{Error, Result};
 
@@ -42,6 +43,12 @@ pub trait Conn: Send + Sync {
         statement: &Statement,
         params: Params<'_>,
     ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send;
+
+    /// Starts a prepared `COPY … FROM STDIN`.
+    fn copy_in(
+        &self,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send;
 }
 
 impl<C: Conn + ?Sized> Conn for &C {
@@ -67,6 +74,13 @@ impl<C: Conn + ?Sized> Conn for &C {
         params: Params<'_>,
     ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
         (**self).execute(statement, params)
+    }
+
+    fn copy_in(
+        &self,
+        statement: &Statement,
+    ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
+        (**self).copy_in(statement)
     }
 }
 
@@ -136,6 +150,13 @@ macro_rules! cached_conn {
             ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
                 <$target>::execute(self, statement, params)
             }
+
+            fn copy_in(
+                &self,
+                statement: &Statement,
+            ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
+                <$target>::copy_in(self, statement)
+            }
         }
 
         impl<$($lt)?> Executor for $ty {
@@ -178,6 +199,13 @@ macro_rules! plain_conn {
                 params: Params<'_>,
             ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
                 <$ty>::execute(self, statement, params)
+            }
+
+            fn copy_in(
+                &self,
+                statement: &Statement,
+            ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
+                <$ty>::copy_in(self, statement)
             }
         }
 

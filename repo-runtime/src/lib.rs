@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod call;
+mod crud;
 mod enums;
 mod error;
 mod executor;
@@ -52,6 +53,7 @@ mod row;
 mod stream;
 mod verify;
 
+pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
 pub use executor::{Conn, Executor, Params};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
@@ -87,6 +89,7 @@ pub mod types {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::call::{Paging, Query, all, execute, one, opt, page, stream};
+    pub use crate::crud::copy_in;
     pub use crate::enums::*;
     pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod crud;
 mod errors;
 mod executors;
 mod kinds;

@@ -9,7 +9,7 @@ use repo_tests::model::{
 
 use super::db;
 
-fn full(id: i64) -> Everything {
+pub(crate) fn full(id: i64) -> Everything {
     let at = Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 58).single().expect("valid time");
     let day = NaiveDate::from_ymd_opt(2024, 2, 29).expect("valid date");
     let clock = NaiveTime::from_hms_micro_opt(13, 14, 15, 161_718).expect("valid time");
@@ -57,7 +57,7 @@ fn full(id: i64) -> Everything {
     }
 }
 
-fn nulls(id: i64) -> Everything {
+pub(crate) fn nulls(id: i64) -> Everything {
     Everything {
         small_opt: None,
         int_opt: None,

@@ -66,7 +66,16 @@ async fn a_dropped_column_fails_to_prepare() {
     let client = db.client().await;
     client.batch_execute("ALTER TABLE order_lines DROP COLUMN sku").await.unwrap();
     let report = PgOrderLineRepository::new(&client).verify().await.unwrap();
-    assert_eq!(report.problems.len(), 3, "{report}");
+    let naming_sku = PgOrderLineRepository::<()>::STATEMENTS
+        .iter()
+        .filter(|(_, sql)| sql.contains("sku"))
+        .count();
+    assert!(naming_sku >= 3, "the hand-written and the generated statements name the column");
+    assert_eq!(
+        report.problems.len(),
+        naming_sku,
+        "every statement naming `sku` fails, the others pass: {report}"
+    );
     assert!(report.problems.iter().all(|p| p.message.contains("column \"sku\"")), "{report}");
 }
 

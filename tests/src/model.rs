@@ -321,6 +321,14 @@ pub trait BookRepository {
     async fn exists(&self, id: i64) -> Result<bool>;
 }
 
+/// Authors through the generated CRUD alone (single key).
+#[repository_for(Author, crud, name = Authors)]
+pub trait AuthorCrud {}
+
+/// Every type through the generated CRUD (array fields make `insert_many` use COPY).
+#[repository_for(Everything, crud, name = EverythingCrud)]
+pub trait EverythingTable {}
+
 #[repository_for(Everything)]
 /// Round trips of every type.
 pub trait EverythingRepository {
@@ -333,8 +341,8 @@ pub trait EverythingRepository {
     async fn get(&self, id: i64) -> Result<Option<Everything>>;
 }
 
-#[repository_for(OrderLine)]
-/// Composite keys.
+#[repository_for(OrderLine, crud)]
+/// Composite keys, with the generated CRUD beside hand-written statements.
 pub trait OrderLineRepository {
     /// Insert many.
     #[sql("INSERT INTO <<table>> (<<columns>>) <<unnest>>")]

@@ -14,7 +14,7 @@ use crate::diag::{Errors, pretty};
 use crate::template::{Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
 
 /// `Vec<T>` other than `Vec<u8>` (bytea), or an `Option` of one: a PostgreSQL array.
-fn is_array(ty: &Type) -> bool {
+pub(super) fn is_array(ty: &Type) -> bool {
     let Type::Path(p) = ty else { return false };
     let Some(seg) = p.path.segments.last() else { return false };
     let inner = match &seg.arguments {
@@ -436,15 +436,30 @@ pub(super) fn generate(
         Some(g) => g.body.clone(),
         None => stub(m),
     });
+    let crud = args.crud.as_ref().and_then(|token| {
+        super::crud::generate(token, &name, entity, entity_ident, field_types, &mut errors)
+    });
     // Every statement of every method, one entry per optional-clause variant.
-    let each_sql = || {
-        repo.methods.iter().zip(&generated).flat_map(|(m, g)| {
+    let mut all_sql: Vec<(String, String)> = repo
+        .methods
+        .iter()
+        .zip(&generated)
+        .flat_map(|(m, g)| {
             let method = m.item.sig.ident.to_string();
-            g.iter().flat_map(|g| g.sql.iter()).map(move |sql| (method.clone(), sql))
+            g.iter().flat_map(|g| g.sql.iter()).map(move |sql| (method.clone(), sql.clone()))
         })
-    };
+        .collect();
+    if let Some(c) = &crud {
+        all_sql.extend(c.statements.iter().cloned());
+    }
+    let each_sql = || all_sql.iter();
     let statements = each_sql().map(|(method, sql)| quote!((#method, #sql)));
-    let verify_steps = generated.iter().flatten().flat_map(|g| &g.verify);
+    let verify_steps = generated
+        .iter()
+        .flatten()
+        .flat_map(|g| &g.verify)
+        .chain(crud.iter().flat_map(|c| &c.verify));
+    let crud_impl = crud.as_ref().map(|c| &c.impl_block);
     let sql_docs = each_sql().map(|(method, sql)| {
         let line = format!(" - `{method}`: `{sql}`");
         quote!(#[doc = #line])
@@ -523,6 +538,8 @@ pub(super) fn generate(
         }
 
         #impl_block
+
+        #crud_impl
 
         impl<E: ::repo_runtime::Executor> #name<E> #bounds {
             /// Prepares every statement of this repository on the live database and checks its

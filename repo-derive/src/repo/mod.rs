@@ -9,6 +9,7 @@
 //! 2. That macro calls back `repository_impl` with the entity's table and fields prepended,
 //!    which expands every template and generates the implementation.
 
+mod crud;
 mod generate;
 pub(crate) mod model;
 

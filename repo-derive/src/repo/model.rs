@@ -18,6 +18,8 @@ use crate::template::ArgKind;
 pub(crate) struct RepoArgs {
     pub entity: syn::Path,
     pub name: Option<Ident>,
+    /// `crud`: also implement `repo_runtime::Crud`.
+    pub crud: Option<Ident>,
 }
 
 impl Parse for RepoArgs {
@@ -29,13 +31,16 @@ impl Parse for RepoArgs {
         }
         let entity: syn::Path = input.parse()?;
         let mut name = None;
+        let mut crud = None;
         while input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
             let key: Ident = input.parse()?;
-            if key == "name" {
+            if key == "crud" {
+                crud = Some(key);
+            } else if key == "name" {
                 input.parse::<Token![=]>()?;
                 if name.is_some() {
                     return Err(syn::Error::new_spanned(
@@ -48,7 +53,7 @@ impl Parse for RepoArgs {
                 return Err(syn::Error::new_spanned(
                     &key,
                     format!(
-                        "unknown `#[repository_for]` option `{key}`\nhelp: valid: `name = TypeName` (the generated implementation's name)"
+                        "unknown `#[repository_for]` option `{key}`\nhelp: valid: `name = TypeName` (the generated implementation's name), `crud` (also implement `repo_runtime::Crud`)"
                     ),
                 ));
             }
@@ -56,7 +61,7 @@ impl Parse for RepoArgs {
         if !input.is_empty() {
             return Err(input.error("unexpected tokens in `#[repository_for(…)]`\nhelp: write `#[repository_for(User)]` or `#[repository_for(User, name = PgUsers)]`"));
         }
-        Ok(Self { entity, name })
+        Ok(Self { entity, name, crud })
     }
 }
 
