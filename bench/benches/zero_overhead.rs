@@ -21,6 +21,11 @@ fn main() {
     let sqlx = rt.block_on(sqlx_pool(4));
     let generated = PgRows::new(pool.clone());
     let inserts = PgInserts::new(pool.clone());
+    // The statements measured are the statements the schema accepts.
+    for report in [rt.block_on(generated.verify()).unwrap(), rt.block_on(inserts.verify()).unwrap()]
+    {
+        assert!(report.is_ok(), "{report}");
+    }
     let mut c = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
@@ -29,7 +34,7 @@ fn main() {
 
     let mut g = c.benchmark_group("get_by_id");
     g.bench_function("hand-written", |b| {
-        b.to_async(&rt).iter(|| hand::get(&pool, black_box(4242)))
+        b.to_async(&rt).iter(|| hand::get(&pool, black_box(4242)));
     });
     g.bench_function("generated", |b| {
         b.to_async(&rt).iter(|| async { generated.get(black_box(4242)).await.unwrap() });
@@ -54,13 +59,13 @@ fn main() {
     let one = || batch(next_id.fetch_add(1, Ordering::Relaxed), 1).remove(0);
     let mut g = c.benchmark_group("insert_one");
     g.bench_function("hand-written", |b| {
-        b.to_async(&rt).iter(|| async { hand::insert(&pool, &one()).await })
+        b.to_async(&rt).iter(|| async { hand::insert(&pool, &one()).await });
     });
     g.bench_function("generated", |b| {
         b.to_async(&rt).iter(|| async { inserts.insert(&one()).await.unwrap() });
     });
     g.bench_function("sqlx", |b| {
-        b.to_async(&rt).iter(|| async { via_sqlx::insert(&sqlx, &one()).await })
+        b.to_async(&rt).iter(|| async { via_sqlx::insert(&sqlx, &one()).await });
     });
     g.finish();
 
