@@ -1,0 +1,22 @@
+//! Every query of the service, as `#[repository_for]` traits. The entities are checked
+//! against `migrations/` while compiling and the statements against the database by
+//! `verify_all` (in tests and at startup).
+
+pub mod migrations;
+pub mod packages;
+pub mod pets;
+pub mod users;
+
+use deadpool_postgres::Pool;
+use repo_runtime::VerifyReport;
+
+/// Prepares every statement of every repository on `pool` and compares the types.
+pub async fn verify_all(pool: &Pool) -> repo_runtime::Result<VerifyReport> {
+    let mut report = VerifyReport::default();
+    report.merge(users::PgUserRepository::new(pool).verify().await?);
+    report.merge(users::PgRefreshTokenRepository::new(pool).verify().await?);
+    report.merge(pets::PgPetRepository::new(pool).verify().await?);
+    report.merge(packages::PgPackageRepository::new(pool).verify().await?);
+    report.merge(migrations::PgMigrationRepository::new(pool).verify().await?);
+    Ok(report)
+}

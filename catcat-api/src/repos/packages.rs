@@ -1,0 +1,60 @@
+//! Service packages.
+
+use chrono::{DateTime, Utc};
+use repo_runtime::types::Decimal;
+use repo_runtime::{Entity, Result, repository_for};
+use serde::Serialize;
+
+/// A row of `service_packages`.
+#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[entity(table = "service_packages")]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePackage {
+    /// Snowflake id.
+    #[entity(key)]
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Price, copied into orders.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub price: Decimal,
+    /// Length of a visit.
+    pub duration_minutes: i32,
+    /// Icon URL.
+    pub icon_url: Option<String>,
+    /// What a visit includes (a JSON array of strings).
+    pub service_items: serde_json::Value,
+    /// Bookable.
+    pub is_active: bool,
+    /// Position in lists.
+    pub sort_order: i32,
+    /// Set when deleted (rows stay for old orders).
+    #[serde(skip)]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Packages.
+#[repository_for(ServicePackage, crud, name = PgPackageRepository)]
+pub trait PackageRepository {
+    /// Bookable packages in display order.
+    #[sql(
+        "SELECT <<columns>> FROM <<table>> WHERE is_active AND deleted_at IS NULL ORDER BY sort_order, id"
+    )]
+    async fn active(&self) -> Result<Vec<ServicePackage>>;
+
+    /// A bookable package.
+    #[sql(
+        "SELECT <<columns>> FROM <<table>> WHERE <<where:id>> AND is_active AND deleted_at IS NULL"
+    )]
+    async fn active_by_id(&self, id: i64) -> Result<Option<ServicePackage>>;
+
+    /// Whether any package exists (for seeding).
+    #[sql("SELECT EXISTS (SELECT 1 FROM <<table>>)")]
+    async fn any(&self) -> Result<bool>;
+}
