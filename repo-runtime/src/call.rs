@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use tokio_postgres::types::{ToSql, Type};
 use tracing::Instrument;
 
-use crate::executor::{Conn, Executor, Params};
+use crate::executor::{Conn, Params, Source};
 use crate::observe::{QueryEvent, observer};
 use crate::stream::{Page, RowStream, total_of};
 use crate::{Error, FromRow, Result};
@@ -64,9 +64,9 @@ pub(crate) async fn observed<R>(
 }
 
 /// Executes a statement, returning the number of rows it affected.
-pub async fn execute<E: Executor>(exec: &E, q: &'static Query, params: Params<'_>) -> Result<u64> {
+pub async fn execute(source: Source<'_>, q: &'static Query, params: Params<'_>) -> Result<u64> {
     observed(q, |n| Some(*n), async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         Ok(conn.execute(&stmt, params).await?)
     })
@@ -74,13 +74,13 @@ pub async fn execute<E: Executor>(exec: &E, q: &'static Query, params: Params<'_
 }
 
 /// Reads at most one row.
-pub async fn opt<E: Executor, T: FromRow>(
-    exec: &E,
+pub async fn opt<T: FromRow>(
+    source: Source<'_>,
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<Option<T>> {
     observed(q, |r: &Option<T>| Some(u64::from(r.is_some())), async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         let mut rows = pin!(conn.query_raw(&stmt, params).await?);
         let Some(row) = rows.try_next().await? else {
@@ -95,13 +95,13 @@ pub async fn opt<E: Executor, T: FromRow>(
 }
 
 /// Reads exactly one row; none is [`Error::NotFound`].
-pub async fn one<E: Executor, T: FromRow>(
-    exec: &E,
+pub async fn one<T: FromRow>(
+    source: Source<'_>,
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<T> {
     observed(q, |_| Some(1), async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         let mut rows = pin!(conn.query_raw(&stmt, params).await?);
         let Some(row) = rows.try_next().await? else {
@@ -116,13 +116,13 @@ pub async fn one<E: Executor, T: FromRow>(
 }
 
 /// Reads every row.
-pub async fn all<E: Executor, T: FromRow>(
-    exec: &E,
+pub async fn all<T: FromRow>(
+    source: Source<'_>,
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<Vec<T>> {
     observed(q, |v: &Vec<T>| Some(v.len() as u64), async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         let mut rows = pin!(conn.query_raw(&stmt, params).await?);
         let mut out = Vec::new();
@@ -135,13 +135,13 @@ pub async fn all<E: Executor, T: FromRow>(
 }
 
 /// Streams the rows, holding the connection until the stream is dropped.
-pub async fn stream<'a, E: Executor, T: FromRow>(
-    exec: &'a E,
+pub async fn stream<'a, T: FromRow>(
+    source: Source<'a>,
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<RowStream<'a, T>> {
     observed(q, |_| None, async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         let rows = conn.query_raw(&stmt, params).await?;
         Ok(RowStream::new(rows, Box::new(conn)))
@@ -164,14 +164,14 @@ pub struct Paging {
 ///
 /// A page past the end has no rows to carry the total, so then the same statement runs once
 /// more for its first row only.
-pub async fn page<E: Executor, T: FromRow>(
-    exec: &E,
+pub async fn page<T: FromRow>(
+    source: Source<'_>,
     q: &'static Query,
     params: Params<'_>,
     paging: Paging,
 ) -> Result<Page<T>> {
     observed(q, |p: &Page<T>| Some(p.items.len() as u64), async {
-        let conn = exec.acquire().await?;
+        let conn = Conn::acquire(source).await?;
         let stmt = conn.prepare(q.sql, q.types).await?;
         let mut rows = pin!(conn.query_raw(&stmt, params).await?);
         let mut items = Vec::new();

@@ -1,10 +1,13 @@
 //! Where generated methods run their statements.
 //!
-//! A repository holds one [`Executor`]. Each call asks it for a [`Conn`] — a pooled connection
-//! checked out for that call alone (so repositories over a pool are stateless and safe to share
-//! across tasks and replicas), or a borrowed client or transaction.
-
-use std::future::{Future, Ready, ready};
+//! A repository holds one [`Executor`]: a `deadpool_postgres::Pool` (a connection is checked
+//! out for each call and returned when it ends, so repositories are stateless and safe to
+//! share across tasks and replicas), a pooled client, a `tokio_postgres::Client`, or a
+//! transaction of either — by value or by reference.
+//!
+//! The executor only says which of these it is ([`Source`]); the runtime does the rest with
+//! concrete types. Keeping generics and lifetimes out of the futures is what lets generated
+//! futures be `Send` inside axum handlers and `tokio::spawn`, transactions included.
 
 use bytes::Bytes;
 use tokio_postgres::types::{ToSql, Type};
@@ -15,219 +18,195 @@ use crate::{Error, Result};
 /// A parameter list as generated code passes it: one reference per `$n`, in order.
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-/// A connection that can prepare and run statements.
-///
-/// Implemented for pooled deadpool clients and transactions (statements cached per
-/// connection) and for plain `tokio_postgres` clients and transactions (statements prepared on
-/// every call, since they have nowhere to keep a cache: wrap such clients in a pool when the
-/// extra round trip matters).
-pub trait Conn: Send + Sync {
-    /// Prepares `sql` (with explicit parameter `types`, or inferred when empty), reusing the
-    /// connection's cached statement when there is one.
-    fn prepare(
-        &self,
-        sql: &'static str,
-        types: &'static [Type],
-    ) -> impl Future<Output = Result<Statement, tokio_postgres::Error>> + Send;
-
-    /// Runs a prepared statement and streams its rows.
-    fn query_raw(
-        &self,
-        statement: &Statement,
-        params: Params<'_>,
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send;
-
-    /// Runs a prepared statement and returns the number of rows it affected.
-    fn execute(
-        &self,
-        statement: &Statement,
-        params: Params<'_>,
-    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send;
-
-    /// Starts a prepared `COPY … FROM STDIN`.
-    fn copy_in(
-        &self,
-        statement: &Statement,
-    ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send;
+/// What an [`Executor`] runs on.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum Source<'a> {
+    /// A pool: check out a connection per call.
+    Pool(&'a deadpool_postgres::Pool),
+    /// A pooled connection (statements cached per connection).
+    Pooled(&'a deadpool_postgres::ClientWrapper),
+    /// A transaction on a pooled connection (statements cached per connection).
+    PooledTransaction(&'a deadpool_postgres::Transaction<'a>),
+    /// A plain client (statements prepared on every call: it has nowhere to cache them).
+    Client(&'a tokio_postgres::Client),
+    /// A plain transaction (statements prepared on every call).
+    Transaction(&'a tokio_postgres::Transaction<'a>),
 }
 
-impl<C: Conn + ?Sized> Conn for &C {
-    fn prepare(
-        &self,
-        sql: &'static str,
-        types: &'static [Type],
-    ) -> impl Future<Output = Result<Statement, tokio_postgres::Error>> + Send {
-        (**self).prepare(sql, types)
-    }
-
-    fn query_raw(
-        &self,
-        statement: &Statement,
-        params: Params<'_>,
-    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-        (**self).query_raw(statement, params)
-    }
-
-    fn execute(
-        &self,
-        statement: &Statement,
-        params: Params<'_>,
-    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
-        (**self).execute(statement, params)
-    }
-
-    fn copy_in(
-        &self,
-        statement: &Statement,
-    ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
-        (**self).copy_in(statement)
+impl std::fmt::Debug for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pool(_) => "Source::Pool",
+            Self::Pooled(_) => "Source::Pooled",
+            Self::PooledTransaction(_) => "Source::PooledTransaction",
+            Self::Client(_) => "Source::Client",
+            Self::Transaction(_) => "Source::Transaction",
+        })
     }
 }
 
-/// What a generated repository is built over: it hands out a [`Conn`] for each call.
+/// What a generated repository is built over.
 ///
-/// Implemented for [`deadpool_postgres::Pool`] (a connection checked out per call and returned
-/// when the call ends), for every [`Conn`] type, and for references to any executor, so
-/// `PgUsers::new(pool.clone())`, `PgUsers::new(&client)` and `PgUsers::new(&tx)` all work.
+/// Implemented for [`deadpool_postgres::Pool`], pooled clients
+/// ([`deadpool_postgres::Object`], [`deadpool_postgres::ClientWrapper`]), pooled
+/// transactions, [`tokio_postgres::Client`], [`tokio_postgres::Transaction`], and references
+/// to any of them: `PgUsers::new(pool.clone())`, `PgUsers::new(&client)`, `PgUsers::new(&tx)`.
 pub trait Executor: Send + Sync {
-    /// The connection a call runs on.
-    type Conn<'a>: Conn + 'a
-    where
-        Self: 'a;
-
-    /// Checks out a connection for one call.
-    fn acquire(&self) -> impl Future<Output = Result<Self::Conn<'_>>> + Send;
+    /// Where this executor's statements run.
+    fn source(&self) -> Source<'_>;
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
-    type Conn<'a>
-        = E::Conn<'a>
-    where
-        Self: 'a;
-
-    fn acquire(&self) -> impl Future<Output = Result<Self::Conn<'_>>> + Send {
-        (**self).acquire()
+    fn source(&self) -> Source<'_> {
+        (**self).source()
     }
 }
 
 impl Executor for deadpool_postgres::Pool {
-    type Conn<'a> = deadpool_postgres::Object;
-
-    async fn acquire(&self) -> Result<Self::Conn<'_>> {
-        self.get().await.map_err(Error::from)
+    fn source(&self) -> Source<'_> {
+        Source::Pool(self)
     }
 }
 
-/// Implements [`Conn`] and [`Executor`] for a deadpool client type, preparing through the
-/// connection's statement cache.
-macro_rules! cached_conn {
-    ([$($lt:lifetime)?] $ty:ty => $target:ty) => {
-        impl<$($lt)?> Conn for $ty {
-            async fn prepare(
-                &self,
-                sql: &'static str,
-                types: &'static [Type],
-            ) -> Result<Statement, tokio_postgres::Error> {
-                if types.is_empty() {
-                    self.prepare_cached(sql).await
-                } else {
-                    self.prepare_typed_cached(sql, types).await
-                }
-            }
-
-            fn query_raw(
-                &self,
-                statement: &Statement,
-                params: Params<'_>,
-            ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-                <$target>::query_raw(self, statement, params.iter().copied())
-            }
-
-            fn execute(
-                &self,
-                statement: &Statement,
-                params: Params<'_>,
-            ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
-                <$target>::execute(self, statement, params)
-            }
-
-            fn copy_in(
-                &self,
-                statement: &Statement,
-            ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
-                <$target>::copy_in(self, statement)
-            }
-        }
-
-        impl<$($lt)?> Executor for $ty {
-            type Conn<'c>
-                = &'c $ty
-            where
-                Self: 'c;
-
-            fn acquire(&self) -> impl Future<Output = Result<Self::Conn<'_>>> + Send {
-                ready_ok(self)
-            }
-        }
-    };
+impl Executor for deadpool_postgres::Object {
+    fn source(&self) -> Source<'_> {
+        Source::Pooled(self)
+    }
 }
 
-/// Implements [`Conn`] and [`Executor`] for a plain tokio-postgres client type, which has
-/// nowhere to keep a statement cache: each call prepares its statement.
-macro_rules! plain_conn {
-    ([$($lt:lifetime)?] $ty:ty) => {
-        impl<$($lt)?> Conn for $ty {
-            fn prepare(
-                &self,
-                sql: &'static str,
-                types: &'static [Type],
-            ) -> impl Future<Output = Result<Statement, tokio_postgres::Error>> + Send {
-                self.prepare_typed(sql, types)
-            }
-
-            fn query_raw(
-                &self,
-                statement: &Statement,
-                params: Params<'_>,
-            ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> + Send {
-                <$ty>::query_raw(self, statement, params.iter().copied())
-            }
-
-            fn execute(
-                &self,
-                statement: &Statement,
-                params: Params<'_>,
-            ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> + Send {
-                <$ty>::execute(self, statement, params)
-            }
-
-            fn copy_in(
-                &self,
-                statement: &Statement,
-            ) -> impl Future<Output = Result<CopyInSink<Bytes>, tokio_postgres::Error>> + Send {
-                <$ty>::copy_in(self, statement)
-            }
-        }
-
-        impl<$($lt)?> Executor for $ty {
-            type Conn<'c>
-                = &'c $ty
-            where
-                Self: 'c;
-
-            fn acquire(&self) -> impl Future<Output = Result<Self::Conn<'_>>> + Send {
-                ready_ok(self)
-            }
-        }
-    };
+impl Executor for deadpool_postgres::ClientWrapper {
+    fn source(&self) -> Source<'_> {
+        Source::Pooled(self)
+    }
 }
 
-fn ready_ok<T>(value: T) -> Ready<Result<T>> {
-    ready(Ok(value))
+impl Executor for deadpool_postgres::Transaction<'_> {
+    fn source(&self) -> Source<'_> {
+        Source::PooledTransaction(self)
+    }
 }
 
-cached_conn!([] deadpool_postgres::Object => tokio_postgres::Client);
-cached_conn!([] deadpool_postgres::ClientWrapper => tokio_postgres::Client);
-cached_conn!(['t] deadpool_postgres::Transaction<'t> => tokio_postgres::Transaction<'t>);
-plain_conn!([] tokio_postgres::Client);
-plain_conn!(['t] tokio_postgres::Transaction<'t>);
+impl Executor for tokio_postgres::Client {
+    fn source(&self) -> Source<'_> {
+        Source::Client(self)
+    }
+}
+
+impl Executor for tokio_postgres::Transaction<'_> {
+    fn source(&self) -> Source<'_> {
+        Source::Transaction(self)
+    }
+}
+
+/// A connection held for one call: checked out of a pool, or borrowed.
+pub struct Conn<'a> {
+    inner: Inner<'a>,
+}
+
+// One `Conn` lives in one call's future; boxing the pooled object would cost an allocation per
+// call to save stack space nothing is short of.
+#[allow(clippy::large_enum_variant)]
+enum Inner<'a> {
+    Pooled(deadpool_postgres::Object),
+    Borrowed(Source<'a>),
+}
+
+impl std::fmt::Debug for Conn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match &self.inner {
+            Inner::Pooled(_) => "Conn::Pooled",
+            Inner::Borrowed(_) => "Conn::Borrowed",
+        })
+    }
+}
+
+/// The source as a plain client or transaction, and whether it has a statement cache.
+enum Target<'a> {
+    Cached(&'a deadpool_postgres::ClientWrapper),
+    CachedTx(&'a deadpool_postgres::Transaction<'a>),
+    Client(&'a tokio_postgres::Client),
+    Tx(&'a tokio_postgres::Transaction<'a>),
+}
+
+impl<'a> Conn<'a> {
+    /// Checks out a connection (pools) or borrows the client or transaction.
+    pub async fn acquire(source: Source<'a>) -> Result<Self> {
+        Ok(Self {
+            inner: match source {
+                Source::Pool(pool) => Inner::Pooled(pool.get().await.map_err(Error::from)?),
+                other => Inner::Borrowed(other),
+            },
+        })
+    }
+
+    fn target(&self) -> Target<'_> {
+        match &self.inner {
+            Inner::Pooled(o) => Target::Cached(o),
+            Inner::Borrowed(Source::Pooled(c)) => Target::Cached(c),
+            Inner::Borrowed(Source::PooledTransaction(t)) => Target::CachedTx(t),
+            Inner::Borrowed(Source::Client(c)) => Target::Client(c),
+            Inner::Borrowed(Source::Transaction(t)) => Target::Tx(t),
+            Inner::Borrowed(Source::Pool(_)) => unreachable!("a pool is checked out in acquire"),
+        }
+    }
+
+    /// Prepares `sql` (with explicit parameter `types`, or inferred when empty), from the
+    /// connection's statement cache when it has one.
+    pub async fn prepare(
+        &self,
+        sql: &str,
+        types: &[Type],
+    ) -> Result<Statement, tokio_postgres::Error> {
+        match self.target() {
+            Target::Cached(c) if types.is_empty() => c.prepare_cached(sql).await,
+            Target::Cached(c) => c.prepare_typed_cached(sql, types).await,
+            Target::CachedTx(t) if types.is_empty() => t.prepare_cached(sql).await,
+            Target::CachedTx(t) => t.prepare_typed_cached(sql, types).await,
+            Target::Client(c) => c.prepare_typed(sql, types).await,
+            Target::Tx(t) => t.prepare_typed(sql, types).await,
+        }
+    }
+
+    /// Runs a prepared statement and streams its rows.
+    pub async fn query_raw(
+        &self,
+        statement: &Statement,
+        params: Params<'_>,
+    ) -> Result<RowStream, tokio_postgres::Error> {
+        let params = params.iter().copied();
+        match self.target() {
+            Target::Cached(c) => c.query_raw(statement, params).await,
+            Target::CachedTx(t) => t.query_raw(statement, params).await,
+            Target::Client(c) => c.query_raw(statement, params).await,
+            Target::Tx(t) => t.query_raw(statement, params).await,
+        }
+    }
+
+    /// Runs a prepared statement and returns the number of rows it affected.
+    pub async fn execute(
+        &self,
+        statement: &Statement,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        match self.target() {
+            Target::Cached(c) => c.execute(statement, params).await,
+            Target::CachedTx(t) => t.execute(statement, params).await,
+            Target::Client(c) => c.execute(statement, params).await,
+            Target::Tx(t) => t.execute(statement, params).await,
+        }
+    }
+
+    /// Starts a prepared `COPY … FROM STDIN`.
+    pub async fn copy_in(
+        &self,
+        statement: &Statement,
+    ) -> Result<CopyInSink<Bytes>, tokio_postgres::Error> {
+        match self.target() {
+            Target::Cached(c) => c.copy_in(statement).await,
+            Target::CachedTx(t) => t.copy_in(statement).await,
+            Target::Client(c) => c.copy_in(statement).await,
+            Target::Tx(t) => t.copy_in(statement).await,
+        }
+    }
+}

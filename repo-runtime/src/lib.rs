@@ -55,7 +55,7 @@ mod verify;
 
 pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
-pub use executor::{Conn, Executor, Params};
+pub use executor::{Conn, Executor, Params, Source};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
 pub use row::{Entity, FromRow, UnnestType, column};
 pub use stream::{Page, RowStream};

@@ -68,9 +68,9 @@ impl VerifyReport {
 
     /// Prepares `q` on `conn` and compares its types with `params` and `rows`.
     #[doc(hidden)]
-    pub async fn check<C: Conn>(
+    pub async fn check(
         &mut self,
-        conn: &C,
+        conn: &Conn<'_>,
         q: &'static Query,
         params: &[ParamCheck],
         rows: Option<RowCheck>,

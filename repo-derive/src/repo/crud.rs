@@ -279,7 +279,7 @@ pub(super) fn generate(
         query(stmt("exists")),
     );
     let get_many_body = if keys.len() == 1 {
-        quote!(#q_many #p::all::<_, #ety>(&self.executor, &QUERY, &[&keys]).await)
+        quote!(#q_many #p::all::<#ety>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[&keys]).await)
     } else {
         let cols = (0..keys.len()).map(|i| {
             let v = format_ident!("__keys{}", i);
@@ -288,7 +288,7 @@ pub(super) fn generate(
             quote!(let #v: ::std::vec::Vec<&#t> = keys.iter().map(|k| &k.#idx).collect();)
         });
         let vars = (0..keys.len()).map(|i| format_ident!("__keys{}", i));
-        quote!(#q_many #(#cols)* #p::all::<_, #ety>(&self.executor, &QUERY, &[#(&#vars),*]).await)
+        quote!(#q_many #(#cols)* #p::all::<#ety>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#(&#vars),*]).await)
     };
     let n_fields = entity.fields.len();
     let copy_label = label("copy_in");
@@ -298,7 +298,7 @@ pub(super) fn generate(
         fn values(row: &#ety) -> [&(dyn #p::ToSql + ::core::marker::Sync); #n_fields] {
             [#row_params]
         }
-        #p::copy_in(&self.executor, &QUERY, &COLUMNS, rows, values).await
+        #p::copy_in(::repo_runtime::Executor::source(&self.executor), &QUERY, &COLUMNS, rows, values).await
     };
     let insert_many_body = if batchable {
         let q = query(stmt("insert_many"));
@@ -309,7 +309,7 @@ pub(super) fn generate(
             quote!(let #v: ::std::vec::Vec<&#t> = rows.iter().map(|r| &r.#fi).collect();)
         });
         let vars = (0..n_fields).map(|i| format_ident!("__column{}", i));
-        quote!(#q #(#cols)* #p::execute(&self.executor, &QUERY, &[#(&#vars),*]).await)
+        quote!(#q #(#cols)* #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#(&#vars),*]).await)
     } else {
         // Array columns cannot go through UNNEST; COPY takes them.
         copy_body.clone()
@@ -322,7 +322,7 @@ pub(super) fn generate(
 
             async fn get(&self, key: Self::Key) -> ::repo_runtime::Result<::core::option::Option<#ety>> {
                 #q_get #key_prelude
-                #p::opt::<_, #ety>(&self.executor, &QUERY, &[#key_params]).await
+                #p::opt::<#ety>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#key_params]).await
             }
 
             async fn get_many(&self, keys: &[Self::Key]) -> ::repo_runtime::Result<::std::vec::Vec<#ety>> {
@@ -331,7 +331,7 @@ pub(super) fn generate(
 
             async fn list(&self, limit: i64, offset: i64) -> ::repo_runtime::Result<::repo_runtime::Page<#ety>> {
                 #q_list
-                #p::page::<_, #ety>(&self.executor, &QUERY, &[&limit, &offset], #p::Paging {
+                #p::page::<#ety>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[&limit, &offset], #p::Paging {
                     offset,
                     offset_param: 1,
                     limit_param: ::core::option::Option::Some(0),
@@ -340,12 +340,12 @@ pub(super) fn generate(
 
             async fn insert(&self, row: &#ety) -> ::repo_runtime::Result<u64> {
                 #q_ins
-                #p::execute(&self.executor, &QUERY, &[#row_params]).await
+                #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#row_params]).await
             }
 
             async fn insert_returning(&self, row: &#ety) -> ::repo_runtime::Result<#ety> {
                 #q_ret
-                #p::one::<_, #ety>(&self.executor, &QUERY, &[#row_params]).await
+                #p::one::<#ety>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#row_params]).await
             }
 
             async fn insert_many(&self, rows: &[#ety]) -> ::repo_runtime::Result<u64> {
@@ -358,27 +358,27 @@ pub(super) fn generate(
 
             async fn update(&self, row: &#ety) -> ::repo_runtime::Result<u64> {
                 #q_upd
-                #p::execute(&self.executor, &QUERY, &[#update_params]).await
+                #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#update_params]).await
             }
 
             async fn upsert(&self, row: &#ety) -> ::repo_runtime::Result<u64> {
                 #q_ups
-                #p::execute(&self.executor, &QUERY, &[#row_params]).await
+                #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#row_params]).await
             }
 
             async fn delete(&self, key: Self::Key) -> ::repo_runtime::Result<u64> {
                 #q_del #key_prelude
-                #p::execute(&self.executor, &QUERY, &[#key_params]).await
+                #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#key_params]).await
             }
 
             async fn count(&self) -> ::repo_runtime::Result<i64> {
                 #q_cnt
-                #p::one::<_, i64>(&self.executor, &QUERY, &[]).await
+                #p::one::<i64>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[]).await
             }
 
             async fn exists(&self, key: Self::Key) -> ::repo_runtime::Result<bool> {
                 #q_ex #key_prelude
-                #p::one::<_, bool>(&self.executor, &QUERY, &[#key_params]).await
+                #p::one::<bool>(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#key_params]).await
             }
         }
     };

@@ -279,9 +279,11 @@ fn variant_call(
     // Spanned on the row type, so an unreadable row type is reported there, once.
     let call = |kind: TokenStream, row: Option<&Type>| match row {
         Some(t) => quote_spanned! {t.span()=>
-            ::repo_runtime::__private::#kind::<_, #t>(&#this.executor, &QUERY, &[#(#params),*]).await
+            ::repo_runtime::__private::#kind::<#t>(::repo_runtime::Executor::source(&#this.executor), &QUERY, &[#(#params),*]).await
         },
-        None => quote!(#p::#kind(&#this.executor, &QUERY, &[#(#params),*]).await),
+        None => {
+            quote!(#p::#kind(::repo_runtime::Executor::source(&#this.executor), &QUERY, &[#(#params),*]).await)
+        }
     };
     let call = match &m.returns {
         Returns::Unit => {
@@ -311,7 +313,7 @@ fn variant_call(
                 None => quote!(::core::option::Option::None),
             };
             quote_spanned! {t.span()=>
-                ::repo_runtime::__private::page::<_, #t>(&#this.executor, &QUERY, &[#(#params),*], ::repo_runtime::__private::Paging {
+                ::repo_runtime::__private::page::<#t>(::repo_runtime::Executor::source(&#this.executor), &QUERY, &[#(#params),*], ::repo_runtime::__private::Paging {
                     offset: ::core::convert::Into::<i64>::into(#offset_ident),
                     offset_param: #offset,
                     limit_param: #limit,
@@ -547,7 +549,7 @@ pub(super) fn generate(
             /// and reads. Run it in tests and at startup; the report names the method and the
             /// parameter or column at fault.
             pub async fn verify(&self) -> ::repo_runtime::Result<::repo_runtime::VerifyReport> {
-                let conn = ::repo_runtime::Executor::acquire(&self.executor).await?;
+                let conn = ::repo_runtime::Conn::acquire(::repo_runtime::Executor::source(&self.executor)).await?;
                 let mut report = ::repo_runtime::VerifyReport::default();
                 #(#verify_steps)*
                 ::core::result::Result::Ok(report)
