@@ -4,7 +4,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     /// The JSON field, in camelCase.
-    pub field: &'static str,
+    pub field: std::borrow::Cow<'static, str>,
     /// What is wrong with it.
     pub message: String,
 }
@@ -12,7 +12,7 @@ pub struct FieldError {
 impl FieldError {
     /// A failure of `field`.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self { field: field.into(), message: message.into() }
     }
 }
 

@@ -1,0 +1,170 @@
+//! Configuration from environment variables, with documented defaults. Secrets are wrapped so
+//! they never reach a log.
+
+use std::fmt;
+
+/// A value that must never be printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Where the service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    /// Local development: SMS codes go to the log, weak secrets are tolerated.
+    Dev,
+    /// Anything else: real senders and strong secrets are required.
+    Prod,
+}
+
+/// The development JWT secret, refused outside dev mode.
+pub const DEV_JWT_SECRET: &str = "catcat-development-secret-do-not-use-in-production";
+
+/// Everything the service reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `CATCAT_ENV`: `dev` (default) or `prod`.
+    pub env: Env,
+    /// `HOST` (default `0.0.0.0`).
+    pub host: String,
+    /// `PORT` (default 8080; 0 picks a free port).
+    pub port: u16,
+    /// `DATABASE_URL` (default the local PostgreSQL, database `catcat`).
+    pub database_url: Secret,
+    /// `DATABASE_POOL_SIZE` (default 16).
+    pub database_pool_size: usize,
+    /// `REDIS_URL`; unset runs on an in-process store (single node).
+    pub redis_url: Option<Secret>,
+    /// `NATS_URL`; unset runs on an in-process queue (single node).
+    pub nats_url: Option<String>,
+    /// `JWT_SECRET` (at least 32 bytes outside dev).
+    pub jwt_secret: Secret,
+    /// `JWT_ISSUER` (default `catcat`).
+    pub jwt_issuer: String,
+    /// `JWT_AUDIENCE` (default `catcat-api`).
+    pub jwt_audience: String,
+    /// `WORKER_ID` for snowflake ids, 0 to 31 (default 0).
+    pub worker_id: u16,
+    /// `SMS_URL`: where the HTTP SMS sender posts; required outside dev.
+    pub sms_url: Option<String>,
+    /// `ADMIN_PHONE` and `ADMIN_PASSWORD`: seed an admin when none exists.
+    pub admin: Option<(String, Secret)>,
+    /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may take after SIGTERM (default 10).
+    pub shutdown_grace_secs: u64,
+}
+
+/// A configuration the service refuses to start with.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable that does not parse.
+    #[error("{name}: {message}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid { name, message: format!("`{v}` is not valid") }),
+    }
+}
+
+impl Config {
+    /// Reads the environment and checks it.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env = match var("CATCAT_ENV").as_deref() {
+            None | Some("dev" | "development") => Env::Dev,
+            Some("prod" | "production") => Env::Prod,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "CATCAT_ENV",
+                    message: format!("`{other}`: use dev or prod"),
+                });
+            }
+        };
+        let admin = match (var("ADMIN_PHONE"), var("ADMIN_PASSWORD")) {
+            (Some(p), Some(pw)) => Some((p, Secret::new(pw))),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "ADMIN_PHONE",
+                    message: "set ADMIN_PHONE and ADMIN_PASSWORD together".into(),
+                });
+            }
+        };
+        let config = Self {
+            env,
+            host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
+            port: parse("PORT", 8080)?,
+            database_url: Secret::new(
+                var("DATABASE_URL")
+                    .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/catcat".into()),
+            ),
+            database_pool_size: parse("DATABASE_POOL_SIZE", 16)?,
+            redis_url: var("REDIS_URL").map(Secret::new),
+            nats_url: var("NATS_URL"),
+            jwt_secret: Secret::new(var("JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into())),
+            jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "catcat".into()),
+            jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "catcat-api".into()),
+            worker_id: parse("WORKER_ID", 0)?,
+            sms_url: var("SMS_URL"),
+            admin,
+            shutdown_grace_secs: parse("SHUTDOWN_GRACE_SECS", 10)?,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The rules a configuration must meet (outside dev: strong secret, real SMS sender).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.worker_id > crate::infra::ids::MAX_WORKER {
+            return Err(ConfigError::Invalid {
+                name: "WORKER_ID",
+                message: format!("must be 0 to {}", crate::infra::ids::MAX_WORKER),
+            });
+        }
+        if self.env == Env::Prod {
+            let secret = self.jwt_secret.expose();
+            if secret == DEV_JWT_SECRET || secret.len() < 32 {
+                return Err(ConfigError::Invalid {
+                    name: "JWT_SECRET",
+                    message: "outside dev mode it must be set, at least 32 bytes".into(),
+                });
+            }
+            if self.sms_url.is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "SMS_URL",
+                    message: "outside dev mode a real SMS sender is required".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+//! Liveness (`/health`: the process answers) and readiness (`/health/ready`: the database,
+//! the store and the migrations are there, and we are not draining).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Serialize;
+
+use axum::response::IntoResponse;
+
+use super::error::{ApiResult, Envelope, ok};
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health)).route("/health/ready", get(ready))
+}
+
+async fn health() -> ApiResult {
+    ok(StatusCode::OK, "alive", serde_json::json!({ "status": "alive" }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Readiness {
+    accepting: bool,
+    database: bool,
+    cache: bool,
+    migrations: bool,
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let database = state.pool.get().await.is_ok();
+    let migrations = database && crate::migrate::is_current(&state.pool).await;
+    let r = Readiness {
+        accepting: state.is_accepting(),
+        database,
+        cache: state.kv.ping().await,
+        migrations,
+    };
+    let up = r.accepting && r.database && r.cache && r.migrations;
+    let status = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = Envelope {
+        success: up,
+        code: status.as_u16(),
+        message: if up { "ready" } else { "not ready" }.to_owned(),
+        data: Some(r),
+        error: (!up).then_some("not_ready"),
+        field: None,
+    };
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,32 @@
+//! The HTTP surface: one router per resource, one error type, extractors for the caller.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod packages;
+pub mod pets;
+pub mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+use crate::state::AppState;
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(pets::router())
+        .merge(packages::router())
+        .fallback(|| async { error::ApiError::NotFound });
+    Router::new()
+        .merge(health::router())
+        .nest("/api", api)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

@@ -1,0 +1,163 @@
+//! The signed-in user's profile and password, and public profiles.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use chrono::{DateTime, Utc};
+use repo_runtime::Crud;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, ApiResult, ok};
+use super::extract::{ApiJson, AuthUser, PathId};
+use crate::domain::validate;
+use crate::domain::{UserRole, UserStatus};
+use crate::repos::users::{
+    PgRefreshTokenRepository, PgUserRepository, RefreshTokenRepository, User, UserRepository,
+};
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users/me", get(me).put(update_me))
+        .route("/users/me/password", put(change_password))
+        .route("/users/{id}", get(by_id))
+}
+
+/// A user as the API shows them; never the password hash.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserView {
+    id: i64,
+    nick_name: String,
+    avatar: Option<String>,
+    role: UserRole,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<UserStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl UserView {
+    /// Everything, for the user themself and admins.
+    pub(crate) fn full(u: &User) -> Self {
+        Self {
+            id: u.id,
+            nick_name: u.nick_name.clone(),
+            avatar: u.avatar.clone(),
+            role: u.role,
+            phone: Some(u.phone.clone()),
+            email: u.email.clone(),
+            status: Some(u.status),
+            created_at: Some(u.created_at),
+        }
+    }
+
+    /// What any signed-in user may see.
+    pub(crate) fn public(u: &User) -> Self {
+        Self {
+            id: u.id,
+            nick_name: u.nick_name.clone(),
+            avatar: u.avatar.clone(),
+            role: u.role,
+            phone: None,
+            email: None,
+            status: None,
+            created_at: None,
+        }
+    }
+}
+
+async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
+    let u = PgUserRepository::new(&s.pool).get(user.id).await?.ok_or(ApiError::NotFound)?;
+    ok(StatusCode::OK, "ok", UserView::full(&u))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UpdateMe {
+    nick_name: String,
+    email: Option<String>,
+    avatar: Option<String>,
+}
+
+fn email(field: &'static str, value: &str) -> Result<(), validate::FieldError> {
+    let (local, domain) = value.split_once('@').unwrap_or_default();
+    if value.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !value.contains(char::is_whitespace)
+    {
+        Ok(())
+    } else {
+        Err(validate::FieldError::new(field, "must be an e-mail address"))
+    }
+}
+
+async fn update_me(
+    State(s): State<AppState>,
+    user: AuthUser,
+    ApiJson(b): ApiJson<UpdateMe>,
+) -> ApiResult {
+    validate::text("nickName", &b.nick_name, 1, 50)?;
+    if let Some(e) = &b.email {
+        email("email", e)?;
+    }
+    validate::optional_text("avatar", b.avatar.as_deref(), 500)?;
+    let users = PgUserRepository::new(&s.pool);
+    let changed = users
+        .update_profile(
+            user.id,
+            b.nick_name.trim(),
+            b.email.as_deref(),
+            b.avatar.as_deref(),
+            Utc::now(),
+        )
+        .await?;
+    if changed == 0 {
+        return Err(ApiError::NotFound);
+    }
+    let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
+    ok(StatusCode::OK, "updated", UserView::full(&u))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChangePassword {
+    old_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(s): State<AppState>,
+    user: AuthUser,
+    ApiJson(b): ApiJson<ChangePassword>,
+) -> ApiResult {
+    validate::password("newPassword", &b.new_password)?;
+    let users = PgUserRepository::new(&s.pool);
+    let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
+    if !s.passwords.verify(&b.old_password, &u.password_hash).await {
+        return Err(ApiError::invalid("oldPassword", "is not the current password"));
+    }
+    let hash =
+        s.passwords.hash(&b.new_password).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let now = Utc::now();
+    users.set_password(user.id, &hash, now).await?;
+    // Every other session ends with the old password.
+    PgRefreshTokenRepository::new(&s.pool).revoke_user(user.id, now).await?;
+    ok(StatusCode::OK, "password changed; sign in again on other devices", serde_json::json!({}))
+}
+
+async fn by_id(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+    let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
+    let view = if user.id == id || user.role == UserRole::Admin {
+        UserView::full(&u)
+    } else {
+        UserView::public(&u)
+    };
+    ok(StatusCode::OK, "ok", view)
+}

@@ -1,0 +1,174 @@
+//! The shared key-value store: Redis when `REDIS_URL` is set (what makes replicas stateless),
+//! else an in-process map for a single node. Holds SMS codes, throttles and caches.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fred::prelude::{
+    Client, ClientLike, Config as RedisConfig, Expiration, KeysInterface, SetOptions,
+};
+
+/// A store failure (the request fails with 503; nothing is half-written).
+#[derive(Debug, thiserror::Error)]
+#[error("key-value store error: {0}")]
+pub struct KvError(String);
+
+/// Result of a store call.
+pub type KvResult<T> = Result<T, KvError>;
+
+/// The store.
+#[derive(Clone)]
+pub enum Kv {
+    /// Redis, shared by every replica.
+    Redis(Client),
+    /// This process only.
+    Memory(Arc<Mutex<HashMap<String, (String, Instant)>>>),
+}
+
+impl std::fmt::Debug for Kv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Redis(_) => "Kv::Redis",
+            Self::Memory(_) => "Kv::Memory",
+        })
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> KvError {
+    KvError(e.to_string())
+}
+
+impl Kv {
+    /// Connects to Redis.
+    pub async fn redis(url: &str) -> KvResult<Self> {
+        let client = Client::new(RedisConfig::from_url(url).map_err(err)?, None, None, None);
+        client.init().await.map_err(err)?;
+        Ok(Self::Redis(client))
+    }
+
+    /// An in-process store.
+    pub fn memory() -> Self {
+        Self::Memory(Arc::default())
+    }
+
+    fn with_map<R>(
+        map: &Mutex<HashMap<String, (String, Instant)>>,
+        f: impl FnOnce(&mut HashMap<String, (String, Instant)>) -> R,
+    ) -> R {
+        let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        m.retain(|_, (_, exp)| *exp > now);
+        f(&mut m)
+    }
+
+    /// The value of `key`, if set and not expired.
+    pub async fn get(&self, key: &str) -> KvResult<Option<String>> {
+        match self {
+            Self::Redis(c) => c.get(key).await.map_err(err),
+            Self::Memory(m) => Ok(Self::with_map(m, |m| m.get(key).map(|(v, _)| v.clone()))),
+        }
+    }
+
+    /// Sets `key` for `ttl`.
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()> {
+        match self {
+            Self::Redis(c) => c
+                .set::<(), _, _>(
+                    key,
+                    value,
+                    Some(Expiration::PX(ttl.as_millis() as i64)),
+                    None,
+                    false,
+                )
+                .await
+                .map_err(err),
+            Self::Memory(m) => {
+                Self::with_map(m, |m| {
+                    m.insert(key.to_owned(), (value.to_owned(), Instant::now() + ttl))
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets `key` for `ttl` unless it exists; whether it was set.
+    pub async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool> {
+        match self {
+            Self::Redis(c) => {
+                let r: Option<String> = c
+                    .set(
+                        key,
+                        value,
+                        Some(Expiration::PX(ttl.as_millis() as i64)),
+                        Some(SetOptions::NX),
+                        false,
+                    )
+                    .await
+                    .map_err(err)?;
+                Ok(r.is_some())
+            }
+            Self::Memory(m) => Ok(Self::with_map(m, |m| {
+                if m.contains_key(key) {
+                    false
+                } else {
+                    m.insert(key.to_owned(), (value.to_owned(), Instant::now() + ttl));
+                    true
+                }
+            })),
+        }
+    }
+
+    /// Increments a counter that lives `ttl` from its first increment; the new value.
+    pub async fn incr(&self, key: &str, ttl: Duration) -> KvResult<i64> {
+        match self {
+            Self::Redis(c) => {
+                let n: i64 = c.incr(key).await.map_err(err)?;
+                if n == 1 {
+                    c.pexpire::<(), _>(key, ttl.as_millis() as i64, None).await.map_err(err)?;
+                }
+                Ok(n)
+            }
+            Self::Memory(m) => Ok(Self::with_map(m, |m| {
+                let entry = m
+                    .entry(key.to_owned())
+                    .or_insert_with(|| ("0".to_owned(), Instant::now() + ttl));
+                let n = entry.0.parse::<i64>().unwrap_or(0) + 1;
+                entry.0 = n.to_string();
+                n
+            })),
+        }
+    }
+
+    /// Time left on `key`, if it exists.
+    pub async fn ttl(&self, key: &str) -> KvResult<Option<Duration>> {
+        match self {
+            Self::Redis(c) => {
+                let ms: i64 = c.pttl(key).await.map_err(err)?;
+                Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
+            }
+            Self::Memory(m) => Ok(Self::with_map(m, |m| {
+                m.get(key).map(|(_, exp)| exp.saturating_duration_since(Instant::now()))
+            })),
+        }
+    }
+
+    /// Removes `key`.
+    pub async fn del(&self, key: &str) -> KvResult<()> {
+        match self {
+            Self::Redis(c) => c.del::<(), _>(key).await.map_err(err),
+            Self::Memory(m) => {
+                Self::with_map(m, |m| m.remove(key));
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the store answers.
+    pub async fn ping(&self) -> bool {
+        match self {
+            Self::Redis(c) => c.ping::<String>(None).await.is_ok(),
+            Self::Memory(_) => true,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! What the service talks to: ids, the key-value store, tokens, passwords, SMS.
+
+pub mod ids;
+pub mod kv;
+pub mod passwords;
+pub mod sms;
+pub mod tokens;

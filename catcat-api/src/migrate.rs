@@ -1,0 +1,79 @@
+//! The migrations, embedded in the binary and applied in order under a PostgreSQL advisory
+//! lock, so replicas starting together on an empty database give one migrator and no errors.
+
+use chrono::Utc;
+use deadpool_postgres::Pool;
+use repo_runtime::Crud;
+
+use crate::repos::migrations::{AppliedMigration, MigrationRepository, PgMigrationRepository};
+
+/// Every migration: version, file name, SQL.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_users_and_auth.sql", include_str!("../migrations/0001_users_and_auth.sql")),
+    (2, "0002_pets_and_packages.sql", include_str!("../migrations/0002_pets_and_packages.sql")),
+    (3, "0003_orders.sql", include_str!("../migrations/0003_orders.sql")),
+];
+
+/// The advisory lock key ("catcat" in ASCII).
+const LOCK_KEY: i64 = 0x6361_7463_6174;
+
+/// A migration that failed; the database keeps every migration before it.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The database refused a statement or the connection failed.
+    #[error("migration {name}: {source}")]
+    Migration {
+        /// The file.
+        name: &'static str,
+        /// The error.
+        #[source]
+        source: repo_runtime::Error,
+    },
+    /// Bookkeeping failed.
+    #[error("migration bookkeeping: {0}")]
+    Repo(#[from] repo_runtime::Error),
+}
+
+/// Applies every migration not yet applied; how many ran.
+pub async fn run(pool: &Pool) -> Result<usize, MigrateError> {
+    let mut conn = pool.get().await.map_err(repo_runtime::Error::from)?;
+    PgMigrationRepository::new(&conn).lock(LOCK_KEY).await?;
+    let result = apply(&mut conn).await;
+    // Unlock even when a migration failed; a dropped connection releases it too.
+    let unlocked = PgMigrationRepository::new(&conn).unlock(LOCK_KEY).await;
+    let ran = result?;
+    unlocked?;
+    Ok(ran)
+}
+
+async fn apply(conn: &mut deadpool_postgres::Object) -> Result<usize, MigrateError> {
+    PgMigrationRepository::new(&*conn).create_table().await?;
+    let applied: Vec<i64> = PgMigrationRepository::new(&*conn)
+        .applied()
+        .await?
+        .into_iter()
+        .map(|m| m.version)
+        .collect();
+    let mut ran = 0;
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| !applied.contains(v)) {
+        let fail = |e: tokio_postgres::Error| MigrateError::Migration { name, source: e.into() };
+        let tx = conn.transaction().await.map_err(fail)?;
+        tx.batch_execute(sql).await.map_err(fail)?;
+        PgMigrationRepository::new(&tx)
+            .insert(&AppliedMigration { version, name: name.to_owned(), applied_at: Utc::now() })
+            .await
+            .map_err(|e| MigrateError::Migration { name, source: e })?;
+        tx.commit().await.map_err(fail)?;
+        tracing::info!(migration = name, "applied");
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Whether every embedded migration has been applied.
+pub async fn is_current(pool: &Pool) -> bool {
+    match PgMigrationRepository::new(pool).applied().await {
+        Ok(applied) => MIGRATIONS.iter().all(|(v, _, _)| applied.iter().any(|a| a.version == *v)),
+        Err(_) => false,
+    }
+}

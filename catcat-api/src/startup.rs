@@ -1,0 +1,216 @@
+//! Building and running the service: pools, migrations under the advisory lock, seeds,
+//! `verify()` of every repository, the router, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_postgres::NoTls;
+
+use crate::config::{Config, Env};
+use crate::infra::ids::IdGenerator;
+use crate::infra::kv::Kv;
+use crate::infra::passwords::Passwords;
+use crate::infra::sms::SmsSender;
+use crate::infra::tokens::Tokens;
+use crate::state::AppState;
+
+/// Why the service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database URL or pool is wrong.
+    #[error("database: {0}")]
+    Database(String),
+    /// Migrations failed.
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
+    /// Seeding failed.
+    #[error("seeding: {0}")]
+    Seed(repo_runtime::Error),
+    /// A repository does not match the database.
+    #[error("repositories do not match the database: {0}")]
+    Verify(String),
+    /// Redis is configured but unreachable.
+    #[error(transparent)]
+    Kv(#[from] crate::infra::kv::KvError),
+    /// The port could not be bound.
+    #[error("listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// Asks a running [`Application`] to stop, as SIGTERM does.
+#[derive(Debug, Clone)]
+pub struct Shutdown(watch::Sender<bool>);
+
+impl Shutdown {
+    /// Starts the graceful shutdown.
+    pub fn trigger(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// A built service, bound to its port.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A deadpool pool for `url` that sheds load: waiting for a connection is bounded.
+pub fn database_pool(url: &str, size: usize) -> Result<Pool, StartupError> {
+    let config: tokio_postgres::Config =
+        url.parse().map_err(|e: tokio_postgres::Error| StartupError::Database(e.to_string()))?;
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig { recycling_method: RecyclingMethod::Fast },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .timeouts(Timeouts {
+            wait: Some(Duration::from_secs(2)),
+            create: Some(Duration::from_secs(5)),
+            recycle: Some(Duration::from_secs(5)),
+        })
+        .build()
+        .map_err(|e| StartupError::Database(e.to_string()))
+}
+
+/// Migrations only (the `migrate` subcommand).
+pub async fn migrate_only(config: &Config) -> Result<usize, StartupError> {
+    let pool = database_pool(config.database_url.expose(), 2)?;
+    Ok(crate::migrate::run(&pool).await?)
+}
+
+impl Application {
+    /// Connects, migrates, seeds, verifies and binds.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
+        crate::migrate::run(&pool).await?;
+        let kv = match &config.redis_url {
+            Some(url) => Kv::redis(url.expose()).await?,
+            None => {
+                tracing::warn!(
+                    "REDIS_URL is not set: codes, throttles and caches live in this process (single node only)"
+                );
+                Kv::memory()
+            }
+        };
+        if config.nats_url.is_none() {
+            tracing::warn!("NATS_URL is not set: running as a single node");
+        }
+        let sms = match (&config.sms_url, config.env) {
+            (Some(url), _) => SmsSender::Http { url: url.clone() },
+            (None, Env::Dev) => SmsSender::Log,
+            (None, Env::Prod) => unreachable!("Config::check refuses prod without SMS_URL"),
+        };
+        let state = AppState {
+            pool,
+            kv,
+            tokens: Tokens::new(
+                config.jwt_secret.expose().as_bytes(),
+                &config.jwt_issuer,
+                &config.jwt_audience,
+            ),
+            passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
+            ids: Arc::new(IdGenerator::new(config.worker_id)),
+            sms,
+            config: Arc::new(config),
+            accepting: Arc::new(AtomicBool::new(true)),
+        };
+        crate::seed::run(&state).await.map_err(StartupError::Seed)?;
+        let report = crate::repos::verify_all(&state.pool)
+            .await
+            .map_err(|e| StartupError::Verify(e.to_string()))?;
+        if !report.is_ok() {
+            return Err(StartupError::Verify(report.to_string()));
+        }
+        let addr = format!("{}:{}", state.config.host, state.config.port);
+        let listener = TcpListener::bind(&addr).await?;
+        let (shutdown, _) = watch::channel(false);
+        Ok(Self { listener, state, shutdown })
+    }
+
+    /// The bound port (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.local_addr().ok()
+    }
+
+    /// A handle that stops the service as SIGTERM would.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        Shutdown(self.shutdown.clone())
+    }
+
+    /// The shared state (for tests and tools).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM, ctrl-c or the shutdown handle; then readiness turns 503, new
+    /// connections stop, and in-flight requests get `SHUTDOWN_GRACE_SECS` to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self { listener, state, shutdown } = self;
+        let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+        let accepting = state.accepting.clone();
+        let pool = state.pool.clone();
+        let mut stop = shutdown.subscribe();
+        let (drain_started, mut drain_rx) = watch::channel(false);
+        let signal = async move {
+            tokio::select! {
+                () = os_signal() => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+            accepting.store(false, Ordering::SeqCst);
+            tracing::info!("shutting down: readiness is 503, draining in-flight requests");
+            let _ = drain_started.send(true);
+        };
+        let app = crate::http::router(state);
+        let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+        let server = async move { server.await };
+        tokio::pin!(server);
+        let result = tokio::select! {
+            r = &mut server => r,
+            () = async {
+                let _ = drain_rx.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("grace period over; dropping the requests still running");
+                Ok(())
+            }
+        };
+        pool.close();
+        result
+    }
+}
+
+async fn os_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

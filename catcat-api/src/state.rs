@@ -1,0 +1,49 @@
+//! What every handler shares. Nothing here is per-replica state that another replica would
+//! need: sessions are JWTs, codes and throttles live in the key-value store.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::FromRef;
+use deadpool_postgres::Pool;
+
+use crate::config::Config;
+use crate::infra::ids::IdGenerator;
+use crate::infra::kv::Kv;
+use crate::infra::passwords::Passwords;
+use crate::infra::sms::SmsSender;
+use crate::infra::tokens::Tokens;
+
+/// Shared by every request.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// PostgreSQL.
+    pub pool: Pool,
+    /// Redis or the in-process store.
+    pub kv: Kv,
+    /// Access tokens.
+    pub tokens: Tokens,
+    /// Password hashing.
+    pub passwords: Passwords,
+    /// Snowflake ids.
+    pub ids: Arc<IdGenerator>,
+    /// Verification codes.
+    pub sms: SmsSender,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// False once shutdown has begun: readiness answers 503 so the balancer drains us.
+    pub accepting: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Whether the service still takes new work.
+    pub fn is_accepting(&self) -> bool {
+        self.accepting.load(Ordering::SeqCst)
+    }
+}
+
+impl FromRef<AppState> for Tokens {
+    fn from_ref(state: &AppState) -> Self {
+        state.tokens.clone()
+    }
+}

@@ -1,0 +1,15 @@
+//! Logging: JSON lines outside dev, readable lines in dev; `RUST_LOG` filters.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Env;
+
+/// Installs the global subscriber (once; later calls do nothing).
+pub fn init(env: Env) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match env {
+        Env::Prod => builder.json().flatten_event(true).try_init(),
+        Env::Dev => builder.compact().try_init(),
+    };
+}
