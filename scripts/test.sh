@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: unit, template, expansion snapshots, compile-fail (trybuild), doc tests and
-# the integration tests against a real PostgreSQL (each test in a database of its own).
+# the integration tests against a real PostgreSQL and Redis (each test in a database and key
+# space of its own).
 # Ends with one line totalling every test binary: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/services.sh postgres
+scripts/services.sh postgres redis
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

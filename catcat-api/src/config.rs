@@ -52,6 +52,8 @@ pub struct Config {
     pub database_pool_size: usize,
     /// `REDIS_URL`; unset runs on an in-process store (single node).
     pub redis_url: Option<Secret>,
+    /// `REDIS_PREFIX`: the start of every key (default `catcat:`).
+    pub redis_prefix: String,
     /// `NATS_URL`; unset runs on an in-process queue (single node).
     pub nats_url: Option<String>,
     /// `JWT_SECRET` (at least 32 bytes outside dev).
@@ -129,6 +131,7 @@ impl Config {
             ),
             database_pool_size: parse("DATABASE_POOL_SIZE", 16)?,
             redis_url: var("REDIS_URL").map(Secret::new),
+            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "catcat:".into()),
             nats_url: var("NATS_URL"),
             jwt_secret: Secret::new(var("JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into())),
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "catcat".into()),

@@ -94,7 +94,7 @@ impl Application {
         let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
         crate::migrate::run(&pool).await?;
         let kv = match &config.redis_url {
-            Some(url) => Kv::redis(url.expose()).await?,
+            Some(url) => Kv::redis(url.expose(), &config.redis_prefix).await?,
             None => {
                 tracing::warn!(
                     "REDIS_URL is not set: codes, throttles and caches live in this process (single node only)"

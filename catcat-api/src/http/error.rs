@@ -18,6 +18,9 @@ pub enum ApiError {
     /// A field breaks a rule.
     #[error("{}: {}", .0.field, .0.message)]
     Invalid(FieldError),
+    /// The body is larger than the service accepts.
+    #[error("the request body is too large")]
+    TooLarge,
     /// No token, or a bad one.
     #[error("authentication required")]
     Unauthorized,
@@ -80,6 +83,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -94,6 +98,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid_field",
+            Self::TooLarge => "payload_too_large",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden { code, .. } | Self::Conflict { code, .. } => code,
             Self::NotFound => "not_found",

@@ -20,8 +20,8 @@ pub type KvResult<T> = Result<T, KvError>;
 /// The store.
 #[derive(Clone)]
 pub enum Kv {
-    /// Redis, shared by every replica.
-    Redis(Client),
+    /// Redis, shared by every replica; every key starts with the prefix.
+    Redis(Client, Arc<str>),
     /// This process only.
     Memory(Arc<Mutex<HashMap<String, (String, Instant)>>>),
 }
@@ -29,7 +29,7 @@ pub enum Kv {
 impl std::fmt::Debug for Kv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Redis(_) => "Kv::Redis",
+            Self::Redis(..) => "Kv::Redis",
             Self::Memory(_) => "Kv::Memory",
         })
     }
@@ -40,11 +40,15 @@ fn err(e: impl std::fmt::Display) -> KvError {
 }
 
 impl Kv {
-    /// Connects to Redis.
-    pub async fn redis(url: &str) -> KvResult<Self> {
+    /// Connects to Redis; every key gets `prefix` (a key space per deployment or test).
+    pub async fn redis(url: &str, prefix: &str) -> KvResult<Self> {
         let client = Client::new(RedisConfig::from_url(url).map_err(err)?, None, None, None);
         client.init().await.map_err(err)?;
-        Ok(Self::Redis(client))
+        Ok(Self::Redis(client, prefix.into()))
+    }
+
+    fn key(prefix: &str, key: &str) -> String {
+        format!("{prefix}{key}")
     }
 
     /// An in-process store.
@@ -65,7 +69,7 @@ impl Kv {
     /// The value of `key`, if set and not expired.
     pub async fn get(&self, key: &str) -> KvResult<Option<String>> {
         match self {
-            Self::Redis(c) => c.get(key).await.map_err(err),
+            Self::Redis(c, p) => c.get(Self::key(p, key)).await.map_err(err),
             Self::Memory(m) => Ok(Self::with_map(m, |m| m.get(key).map(|(v, _)| v.clone()))),
         }
     }
@@ -73,9 +77,9 @@ impl Kv {
     /// Sets `key` for `ttl`.
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> KvResult<()> {
         match self {
-            Self::Redis(c) => c
+            Self::Redis(c, p) => c
                 .set::<(), _, _>(
-                    key,
+                    Self::key(p, key),
                     value,
                     Some(Expiration::PX(ttl.as_millis() as i64)),
                     None,
@@ -95,10 +99,10 @@ impl Kv {
     /// Sets `key` for `ttl` unless it exists; whether it was set.
     pub async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> KvResult<bool> {
         match self {
-            Self::Redis(c) => {
+            Self::Redis(c, p) => {
                 let r: Option<String> = c
                     .set(
-                        key,
+                        Self::key(p, key),
                         value,
                         Some(Expiration::PX(ttl.as_millis() as i64)),
                         Some(SetOptions::NX),
@@ -122,10 +126,11 @@ impl Kv {
     /// Increments a counter that lives `ttl` from its first increment; the new value.
     pub async fn incr(&self, key: &str, ttl: Duration) -> KvResult<i64> {
         match self {
-            Self::Redis(c) => {
-                let n: i64 = c.incr(key).await.map_err(err)?;
+            Self::Redis(c, p) => {
+                let key = Self::key(p, key);
+                let n: i64 = c.incr(&key).await.map_err(err)?;
                 if n == 1 {
-                    c.pexpire::<(), _>(key, ttl.as_millis() as i64, None).await.map_err(err)?;
+                    c.pexpire::<(), _>(&key, ttl.as_millis() as i64, None).await.map_err(err)?;
                 }
                 Ok(n)
             }
@@ -143,8 +148,8 @@ impl Kv {
     /// Time left on `key`, if it exists.
     pub async fn ttl(&self, key: &str) -> KvResult<Option<Duration>> {
         match self {
-            Self::Redis(c) => {
-                let ms: i64 = c.pttl(key).await.map_err(err)?;
+            Self::Redis(c, p) => {
+                let ms: i64 = c.pttl(Self::key(p, key)).await.map_err(err)?;
                 Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
             }
             Self::Memory(m) => Ok(Self::with_map(m, |m| {
@@ -156,7 +161,7 @@ impl Kv {
     /// Removes `key`.
     pub async fn del(&self, key: &str) -> KvResult<()> {
         match self {
-            Self::Redis(c) => c.del::<(), _>(key).await.map_err(err),
+            Self::Redis(c, p) => c.del::<(), _>(Self::key(p, key)).await.map_err(err),
             Self::Memory(m) => {
                 Self::with_map(m, |m| m.remove(key));
                 Ok(())
@@ -167,7 +172,7 @@ impl Kv {
     /// Whether the store answers.
     pub async fn ping(&self) -> bool {
         match self {
-            Self::Redis(c) => c.ping::<String>(None).await.is_ok(),
+            Self::Redis(c, _) => c.ping::<String>(None).await.is_ok(),
             Self::Memory(_) => true,
         }
     }

@@ -1,0 +1,9 @@
+//! End-to-end tests over HTTP against the real PostgreSQL and Redis, each test with its own
+//! database and key space.
+
+#![allow(clippy::unwrap_used)]
+
+mod auth;
+mod pets;
+mod platform;
+mod support;

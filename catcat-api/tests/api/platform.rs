@@ -1,0 +1,113 @@
+//! Health, readiness, packages, the envelope for bad input, and concurrent startup.
+
+use catcat_api::startup::Application;
+use serde_json::json;
+
+use super::support::{TestApp, config, create_database, drop_database, sms_stand_in, unique};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let (s, b) = app.call("GET", "/health", None, None).await;
+    assert_eq!((s, b["data"]["status"].as_str()), (200, Some("alive")));
+    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b["data"],
+        json!({ "accepting": true, "database": true, "cache": true, "migrations": true })
+    );
+}
+
+#[tokio::test]
+async fn packages_are_seeded_in_order() {
+    let app = TestApp::spawn().await;
+    let (s, b) = app.call("GET", "/api/packages", None, None).await;
+    assert_eq!(s, 200, "{b}");
+    let items = b["data"].as_array().unwrap();
+    let names: Vec<&str> = items.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["基础喂养", "标准护理", "高级护理"]);
+    assert_eq!(items[0]["price"], json!(30.0));
+    assert_eq!(items[2]["durationMinutes"], json!(90));
+    let id = items[1]["id"].as_i64().unwrap();
+    let (s, b) = app.call("GET", &format!("/api/packages/{id}"), None, None).await;
+    assert_eq!((s, b["data"]["name"].as_str()), (200, Some("标准护理")));
+    let (s, b) = app.call("GET", "/api/packages/999999", None, None).await;
+    assert_eq!(
+        (s, b["success"].as_bool(), b["error"].as_str()),
+        (404, Some(false), Some("not_found"))
+    );
+    let (s, _) = app.call("GET", "/api/packages/abc", None, None).await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_answer() {
+    let app = TestApp::spawn().await;
+    // Malformed JSON.
+    let res = app
+        .http
+        .post(format!("{}/api/auth/send-code", app.base))
+        .header("content-type", "application/json")
+        .body("{\"phone\":")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    // Unknown field, named.
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/auth/send-code",
+            None,
+            Some(json!({ "phone": "+8613800000000", "extra": 1 })),
+        )
+        .await;
+    assert_eq!((s, b["field"].as_str()), (422, Some("extra")), "{b}");
+    // Wrong type, named.
+    let (s, b) = app
+        .call("POST", "/api/auth/login", None, Some(json!({ "phone": 5, "password": "x" })))
+        .await;
+    assert_eq!((s, b["field"].as_str()), (422, Some("phone")), "{b}");
+    // A rule, named.
+    let (s, b) =
+        app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": "12" }))).await;
+    assert_eq!(
+        (s, b["field"].as_str(), b["error"].as_str()),
+        (422, Some("phone"), Some("invalid_field")),
+        "{b}"
+    );
+    // Too large a body.
+    let big = "x".repeat(100 * 1024);
+    let (s, _) = app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": big }))).await;
+    assert_eq!(s, 413);
+    // Unknown route, in the envelope.
+    let (s, b) = app.call("GET", "/api/nothing-here", None, None).await;
+    assert_eq!((s, b["code"].as_i64()), (404, Some(404)));
+}
+
+#[tokio::test]
+async fn three_replicas_starting_at_once_migrate_once() {
+    let db = unique("catcat_race");
+    let url = create_database(&db).await;
+    let (sms, _) = sms_stand_in().await;
+    let builds = (0..3).map(|_| Application::build(config(&url, &sms)));
+    let apps = futures_util::future::join_all(builds).await;
+    assert!(
+        apps.iter().all(Result::is_ok),
+        "{:?}",
+        apps.iter().filter_map(|a| a.as_ref().err()).collect::<Vec<_>>()
+    );
+    let pool = apps[0].as_ref().unwrap().state().pool.clone();
+    let applied = catcat_api::migrate::is_current(&pool).await;
+    assert!(applied);
+    let client = pool.get().await.unwrap();
+    let n: i64 =
+        client.query_one("SELECT count(*) FROM schema_migrations", &[]).await.unwrap().get(0);
+    assert_eq!(n as usize, catcat_api::migrate::MIGRATIONS.len());
+    let admins: i64 =
+        client.query_one("SELECT count(*) FROM users WHERE role = 99", &[]).await.unwrap().get(0);
+    assert_eq!(admins, 1, "one seeded admin");
+    drop(client);
+    drop(apps);
+    drop_database(&db).await;
+}

@@ -1,0 +1,203 @@
+//! A service per test: its own database, its own Redis key space, a local SMS stand-in, port 0.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::routing::post;
+use catcat_api::config::{Config, Env, Secret};
+use catcat_api::startup::{Application, Shutdown};
+use serde_json::{Value, json};
+use tokio_postgres::NoTls;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The server the tests use.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Redis for the tests, if any (`TEST_REDIS_URL`, default local).
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A unique name for this test's database and key space.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    )
+}
+
+/// Creates an empty database; returns its URL.
+pub async fn create_database(name: &str) -> String {
+    let admin: tokio_postgres::Config = server_url().parse().unwrap();
+    let (client, conn) = admin.connect(NoTls).await.unwrap();
+    tokio::spawn(conn);
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let mut cfg = admin;
+    cfg.dbname(name);
+    let url = server_url();
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// Drops a database, whatever holds it.
+pub async fn drop_database(name: &str) {
+    let admin: tokio_postgres::Config = server_url().parse().unwrap();
+    if let Ok((client, conn)) = admin.connect(NoTls).await {
+        tokio::spawn(conn);
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    }
+}
+
+/// Messages the SMS stand-in received: (phone, message).
+pub type Outbox = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A local HTTP server speaking the SMS gateway protocol; returns its URL and outbox.
+pub async fn sms_stand_in() -> (String, Outbox) {
+    let outbox: Outbox = Arc::default();
+    let store = outbox.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        post(move |Json(body): Json<Value>| {
+            let store = store.clone();
+            async move {
+                let phone = body["phone"].as_str().unwrap_or_default().to_owned();
+                let message = body["message"].as_str().unwrap_or_default().to_owned();
+                store.lock().unwrap().push((phone, message));
+                Json(json!({ "ok": true }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, outbox)
+}
+
+/// A running service.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub outbox: Outbox,
+    pub db: String,
+    pub db_url: String,
+    pub shutdown: Shutdown,
+}
+
+/// The configuration a test app runs with.
+pub fn config(db_url: &str, sms_url: &str) -> Config {
+    Config {
+        env: Env::Dev,
+        host: "127.0.0.1".into(),
+        port: 0,
+        database_url: Secret::new(db_url),
+        database_pool_size: 8,
+        redis_url: Some(Secret::new(redis_url())),
+        redis_prefix: format!("{}:", unique("catcat_test")),
+        nats_url: None,
+        jwt_secret: Secret::new("a-test-secret-that-is-long-enough-0123456789"),
+        jwt_issuer: "catcat".into(),
+        jwt_audience: "catcat-api".into(),
+        worker_id: 1,
+        sms_url: Some(sms_url.into()),
+        admin: Some(("+8610000000000".into(), Secret::new("admin-password-1"))),
+        shutdown_grace_secs: 5,
+    }
+}
+
+impl TestApp {
+    /// Builds and starts the service on a fresh database.
+    pub async fn spawn() -> Self {
+        let db = unique("catcat_test");
+        let db_url = create_database(&db).await;
+        let (sms_url, outbox) = sms_stand_in().await;
+        let app = Application::build(config(&db_url, &sms_url)).await.expect("the service starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let shutdown = app.shutdown_handle();
+        tokio::spawn(app.run_until_stopped());
+        Self { base, http: reqwest::Client::new(), outbox, db, db_url, shutdown }
+    }
+
+    /// `METHOD path` with an optional bearer token and JSON body; (status, body).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// The last code sent to `phone`.
+    pub fn last_code(&self, phone: &str) -> String {
+        let outbox = self.outbox.lock().unwrap();
+        let (_, message) = outbox.iter().rev().find(|(p, _)| p == phone).expect("a code was sent");
+        message
+            .split_whitespace()
+            .find(|w| w.len() == 7 && w.ends_with('.'))
+            .map(|w| w.trim_end_matches('.').to_owned())
+            .expect("the message holds a code")
+    }
+
+    /// Registers `phone` with a code; returns (access token, refresh token, user id).
+    pub async fn register(&self, phone: &str) -> (String, String, i64) {
+        let (s, b) =
+            self.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": phone }))).await;
+        assert_eq!(s, 200, "{b}");
+        let code = self.last_code(phone);
+        let (s, b) = self
+            .call("POST", "/api/auth/register", None, Some(json!({ "phone": phone, "code": code, "password": "secret-pass-1", "nickName": "Tester" })))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let d = &b["data"];
+        (
+            d["accessToken"].as_str().unwrap().to_owned(),
+            d["refreshToken"].as_str().unwrap().to_owned(),
+            d["user"]["id"].as_i64().unwrap(),
+        )
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+        let db = self.db.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(drop_database(&db));
+            }
+        })
+        .join();
+    }
+}
+
+/// A phone number no other test uses.
+pub fn phone() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed) as u64;
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0);
+    format!("+86{:011}", (t * 31 + n) % 100_000_000_000)
+}
