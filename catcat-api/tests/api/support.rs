@@ -13,18 +13,18 @@ use tokio_postgres::NoTls;
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The server the tests use.
-pub fn server_url() -> String {
+pub(crate) fn server_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// Redis for the tests, if any (`TEST_REDIS_URL`, default local).
-pub fn redis_url() -> String {
+pub(crate) fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
 /// A unique name for this test's database and key space.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!(
         "{prefix}_{}_{}_{}",
         std::process::id(),
@@ -37,7 +37,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// Creates an empty database; returns its URL.
-pub async fn create_database(name: &str) -> String {
+pub(crate) async fn create_database(name: &str) -> String {
     let admin: tokio_postgres::Config = server_url().parse().unwrap();
     let (client, conn) = admin.connect(NoTls).await.unwrap();
     tokio::spawn(conn);
@@ -50,7 +50,7 @@ pub async fn create_database(name: &str) -> String {
 }
 
 /// Drops a database, whatever holds it.
-pub async fn drop_database(name: &str) {
+pub(crate) async fn drop_database(name: &str) {
     let admin: tokio_postgres::Config = server_url().parse().unwrap();
     if let Ok((client, conn)) = admin.connect(NoTls).await {
         tokio::spawn(conn);
@@ -59,10 +59,10 @@ pub async fn drop_database(name: &str) {
 }
 
 /// Messages the SMS stand-in received: (phone, message).
-pub type Outbox = Arc<Mutex<Vec<(String, String)>>>;
+pub(crate) type Outbox = Arc<Mutex<Vec<(String, String)>>>;
 
 /// A local HTTP server speaking the SMS gateway protocol; returns its URL and outbox.
-pub async fn sms_stand_in() -> (String, Outbox) {
+pub(crate) async fn sms_stand_in() -> (String, Outbox) {
     let outbox: Outbox = Arc::default();
     let store = outbox.clone();
     let app = axum::Router::new().route(
@@ -84,17 +84,16 @@ pub async fn sms_stand_in() -> (String, Outbox) {
 }
 
 /// A running service.
-pub struct TestApp {
-    pub base: String,
-    pub http: reqwest::Client,
-    pub outbox: Outbox,
-    pub db: String,
-    pub db_url: String,
-    pub shutdown: Shutdown,
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) outbox: Outbox,
+    pub(crate) db: String,
+    pub(crate) shutdown: Shutdown,
 }
 
 /// The configuration a test app runs with.
-pub fn config(db_url: &str, sms_url: &str) -> Config {
+pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
     Config {
         env: Env::Dev,
         host: "127.0.0.1".into(),
@@ -116,7 +115,7 @@ pub fn config(db_url: &str, sms_url: &str) -> Config {
 
 impl TestApp {
     /// Builds and starts the service on a fresh database.
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         let db = unique("catcat_test");
         let db_url = create_database(&db).await;
         let (sms_url, outbox) = sms_stand_in().await;
@@ -124,11 +123,11 @@ impl TestApp {
         let base = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_handle();
         tokio::spawn(app.run_until_stopped());
-        Self { base, http: reqwest::Client::new(), outbox, db, db_url, shutdown }
+        Self { base, http: reqwest::Client::new(), outbox, db, shutdown }
     }
 
     /// `METHOD path` with an optional bearer token and JSON body; (status, body).
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -150,7 +149,7 @@ impl TestApp {
     }
 
     /// The last code sent to `phone`.
-    pub fn last_code(&self, phone: &str) -> String {
+    pub(crate) fn last_code(&self, phone: &str) -> String {
         let outbox = self.outbox.lock().unwrap();
         let (_, message) = outbox.iter().rev().find(|(p, _)| p == phone).expect("a code was sent");
         message
@@ -161,7 +160,7 @@ impl TestApp {
     }
 
     /// Registers `phone` with a code; returns (access token, refresh token, user id).
-    pub async fn register(&self, phone: &str) -> (String, String, i64) {
+    pub(crate) async fn register(&self, phone: &str) -> (String, String, i64) {
         let (s, b) =
             self.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": phone }))).await;
         assert_eq!(s, 200, "{b}");
@@ -193,7 +192,7 @@ impl Drop for TestApp {
 }
 
 /// A phone number no other test uses.
-pub fn phone() -> String {
+pub(crate) fn phone() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed) as u64;
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
