@@ -5,9 +5,10 @@
 # Ends with one line totalling every test binary: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/services.sh postgres redis
+scripts/services.sh postgres redis nats
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

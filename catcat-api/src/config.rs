@@ -56,6 +56,8 @@ pub struct Config {
     pub redis_prefix: String,
     /// `NATS_URL`; unset runs on an in-process queue (single node).
     pub nats_url: Option<String>,
+    /// `NATS_PREFIX`: put before every subject and stream name (default none).
+    pub nats_prefix: String,
     /// `JWT_SECRET` (at least 32 bytes outside dev).
     pub jwt_secret: Secret,
     /// `JWT_ISSUER` (default `catcat`).
@@ -133,6 +135,7 @@ impl Config {
             redis_url: var("REDIS_URL").map(Secret::new),
             redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "catcat:".into()),
             nats_url: var("NATS_URL"),
+            nats_prefix: var("NATS_PREFIX").unwrap_or_default(),
             jwt_secret: Secret::new(var("JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into())),
             jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "catcat".into()),
             jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "catcat-api".into()),

@@ -37,6 +37,9 @@ pub enum StartupError {
     /// Redis is configured but unreachable.
     #[error(transparent)]
     Kv(#[from] crate::infra::kv::KvError),
+    /// NATS is configured but unreachable.
+    #[error(transparent)]
+    Queue(crate::infra::queue::QueueError),
     /// The port could not be bound.
     #[error("listen: {0}")]
     Listen(#[from] std::io::Error),
@@ -58,6 +61,7 @@ impl Shutdown {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    inbox: crate::infra::queue::Inbox,
     shutdown: watch::Sender<bool>,
 }
 
@@ -102,9 +106,19 @@ impl Application {
                 Kv::memory()
             }
         };
-        if config.nats_url.is_none() {
-            tracing::warn!("NATS_URL is not set: running as a single node");
-        }
+        let (queue, inbox, events) = match &config.nats_url {
+            Some(url) => {
+                crate::infra::queue::nats(url, crate::infra::queue::Names::new(&config.nats_prefix))
+                    .await
+                    .map_err(StartupError::Queue)?
+            }
+            None => {
+                tracing::warn!(
+                    "NATS_URL is not set: orders are queued in this process (single node only)"
+                );
+                crate::infra::queue::local()
+            }
+        };
         let sms = match (&config.sms_url, config.env) {
             (Some(url), _) => SmsSender::Http { url: url.clone() },
             (None, Env::Dev) => SmsSender::Log,
@@ -121,6 +135,8 @@ impl Application {
             passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
             ids: Arc::new(IdGenerator::new(config.worker_id)),
             sms,
+            queue,
+            events,
             config: Arc::new(config),
             accepting: Arc::new(AtomicBool::new(true)),
         };
@@ -134,7 +150,7 @@ impl Application {
         let addr = format!("{}:{}", state.config.host, state.config.port);
         let listener = TcpListener::bind(&addr).await?;
         let (shutdown, _) = watch::channel(false);
-        Ok(Self { listener, state, shutdown })
+        Ok(Self { listener, state, inbox, shutdown })
     }
 
     /// The bound port (useful with `PORT=0`).
@@ -160,7 +176,11 @@ impl Application {
     /// Serves until SIGTERM, ctrl-c or the shutdown handle; then readiness turns 503, new
     /// connections stop, and in-flight requests get `SHUTDOWN_GRACE_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { listener, state, shutdown } = self;
+        let Self { listener, state, inbox, shutdown } = self;
+        // The consumer stops when draining starts, after acking the message in hand.
+        let (stop_consumer, consumer_stop) = watch::channel(false);
+        let persister = crate::http::orders::Persister::new(&state);
+        let consumer = tokio::spawn(crate::infra::queue::consume(inbox, persister, consumer_stop));
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
         let accepting = state.accepting.clone();
         let pool = state.pool.clone();
@@ -189,6 +209,8 @@ impl Application {
                 Ok(())
             }
         };
+        let _ = stop_consumer.send(true);
+        let _ = tokio::time::timeout(grace, consumer).await;
         pool.close();
         result
     }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
 use crate::infra::passwords::Passwords;
+use crate::infra::queue::{Events, Queue};
 use crate::infra::sms::SmsSender;
 use crate::infra::tokens::Tokens;
 
@@ -29,6 +30,10 @@ pub struct AppState {
     pub ids: Arc<IdGenerator>,
     /// Verification codes.
     pub sms: SmsSender,
+    /// Where new orders are queued.
+    pub queue: Queue,
+    /// Where domain events go.
+    pub events: Events,
     /// The configuration.
     pub config: Arc<Config>,
     /// False once shutdown has begun: readiness answers 503 so the balancer drains us.

@@ -133,3 +133,15 @@ where
             .map_err(|_: PathRejection| ApiError::NotFound)
     }
 }
+
+/// An optional JSON body: empty means `None`; anything else must parse like [`ApiJson`].
+pub(crate) fn optional_json<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    match serde_json::from_slice::<T>(body) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_data() => Err(data_error(&format!("target type: {e}"))),
+        Err(e) => Err(ApiError::BadRequest(e.to_string())),
+    }
+}

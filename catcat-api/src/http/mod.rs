@@ -1,11 +1,16 @@
 //! The HTTP surface: one router per resource, one error type, extractors for the caller.
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod orders;
 pub mod packages;
 pub mod pets;
+pub mod progress;
+pub mod providers;
+pub mod reviews;
 pub mod users;
 
 use axum::Router;
@@ -23,6 +28,10 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(pets::router())
         .merge(packages::router())
+        .merge(orders::router())
+        .merge(providers::router())
+        .merge(reviews::router())
+        .merge(admin::router())
         .fallback(|| async { error::ApiError::NotFound });
     Router::new()
         .merge(health::router())

@@ -3,5 +3,6 @@
 pub mod ids;
 pub mod kv;
 pub mod passwords;
+pub mod queue;
 pub mod sms;
 pub mod tokens;

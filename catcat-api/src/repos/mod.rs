@@ -3,8 +3,10 @@
 //! `verify_all` (in tests and at startup).
 
 pub mod migrations;
+pub mod orders;
 pub mod packages;
 pub mod pets;
+pub mod providers;
 pub mod users;
 
 use deadpool_postgres::Pool;
@@ -18,5 +20,11 @@ pub async fn verify_all(pool: &Pool) -> repo_runtime::Result<VerifyReport> {
     report.merge(pets::PgPetRepository::new(pool).verify().await?);
     report.merge(packages::PgPackageRepository::new(pool).verify().await?);
     report.merge(migrations::PgMigrationRepository::new(pool).verify().await?);
+    report.merge(orders::PgOrderRepository::new(pool).verify().await?);
+    report.merge(orders::PgOrderHistoryRepository::new(pool).verify().await?);
+    report.merge(orders::PgProgressRepository::new(pool).verify().await?);
+    report.merge(orders::PgIdempotencyRepository::new(pool).verify().await?);
+    report.merge(providers::PgProviderRepository::new(pool).verify().await?);
+    report.merge(providers::PgReviewRepository::new(pool).verify().await?);
     Ok(report)
 }

@@ -56,6 +56,26 @@ pub trait UserRepository {
     #[sql("UPDATE <<table>> SET password_hash = @hash, updated_at = @now WHERE <<where:id>>")]
     async fn set_password(&self, id: i64, hash: &str, now: DateTime<Utc>) -> Result<u64>;
 
+    /// A new role.
+    #[sql("UPDATE <<table>> SET role = @role, updated_at = @now WHERE <<where:id>>")]
+    async fn set_role(&self, id: i64, role: UserRole, now: DateTime<Utc>) -> Result<u64>;
+
+    /// A new status.
+    #[sql("UPDATE <<table>> SET status = @status, updated_at = @now WHERE <<where:id>>")]
+    async fn set_status(&self, id: i64, status: UserStatus, now: DateTime<Utc>) -> Result<u64>;
+
+    /// Users, optionally by role and status (admin).
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE true <<if some(role)>>AND role = @role<</if>> <<if some(status)>>AND status = @status<</if>> ORDER BY created_at DESC, id DESC <<paginate>>"
+    )]
+    async fn filtered(
+        &self,
+        role: Option<UserRole>,
+        status: Option<UserStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<repo_runtime::Page<User>>;
+
     /// Whether any admin exists (for seeding).
     #[sql("SELECT EXISTS (SELECT 1 FROM <<table>> WHERE role = @role)")]
     async fn any_with_role(&self, role: UserRole) -> Result<bool>;

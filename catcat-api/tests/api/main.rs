@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod orders;
 mod pets;
 mod platform;
 mod support;

@@ -23,6 +23,11 @@ pub(crate) fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
 
+/// NATS for the tests (`TEST_NATS_URL`, default local).
+pub(crate) fn nats_url() -> String {
+    std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
 /// A unique name for this test's database and key space.
 pub(crate) fn unique(prefix: &str) -> String {
     format!(
@@ -89,6 +94,7 @@ pub(crate) struct TestApp {
     pub(crate) http: reqwest::Client,
     pub(crate) outbox: Outbox,
     pub(crate) db: String,
+    pub(crate) nats_prefix: String,
     pub(crate) shutdown: Shutdown,
 }
 
@@ -102,7 +108,8 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         database_pool_size: 8,
         redis_url: Some(Secret::new(redis_url())),
         redis_prefix: format!("{}:", unique("catcat_test")),
-        nats_url: None,
+        nats_url: Some(nats_url()),
+        nats_prefix: format!("{}.", unique("t")),
         jwt_secret: Secret::new("a-test-secret-that-is-long-enough-0123456789"),
         jwt_issuer: "catcat".into(),
         jwt_audience: "catcat-api".into(),
@@ -119,11 +126,13 @@ impl TestApp {
         let db = unique("catcat_test");
         let db_url = create_database(&db).await;
         let (sms_url, outbox) = sms_stand_in().await;
-        let app = Application::build(config(&db_url, &sms_url)).await.expect("the service starts");
+        let cfg = config(&db_url, &sms_url);
+        let nats_prefix = cfg.nats_prefix.clone();
+        let app = Application::build(cfg).await.expect("the service starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_handle();
         tokio::spawn(app.run_until_stopped());
-        Self { base, http: reqwest::Client::new(), outbox, db, shutdown }
+        Self { base, http: reqwest::Client::new(), outbox, db, nats_prefix, shutdown }
     }
 
     /// `METHOD path` with an optional bearer token and JSON body; (status, body).
@@ -182,9 +191,13 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.trigger();
         let db = self.db.clone();
+        let prefix = self.nats_prefix.clone();
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                rt.block_on(drop_database(&db));
+                rt.block_on(async {
+                    drop_database(&db).await;
+                    delete_streams(&prefix).await;
+                });
             }
         })
         .join();
@@ -199,4 +212,31 @@ pub(crate) fn phone() -> String {
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0);
     format!("+86{:011}", (t * 31 + n) % 100_000_000_000)
+}
+
+/// Removes a test's JetStream streams.
+pub(crate) async fn delete_streams(prefix: &str) {
+    let Ok(client) = async_nats::connect(nats_url()).await else { return };
+    let js = async_nats::jetstream::new(client);
+    let p: String = prefix
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect();
+    for name in ["ORDERS", "EVENTS"] {
+        let _ = js.delete_stream(format!("{p}CATCAT_{name}")).await;
+    }
+}
+
+/// Signs in with a password; the access token.
+pub(crate) async fn login(app: &TestApp, phone: &str, password: &str) -> String {
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({ "phone": phone, "password": password })),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["data"]["accessToken"].as_str().unwrap().to_owned()
 }

@@ -1,0 +1,133 @@
+//! Progress reports: the assigned provider reports the visit step by step; the customer (and
+//! admins) follow along. `StartService` starts the order, `Completed` completes it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::Utc;
+use repo_runtime::Crud;
+use serde::Deserialize;
+
+use super::error::{ApiError, ApiResult, ok};
+use super::extract::{ApiJson, AuthUser, PathId};
+use super::orders::{history, load_visible};
+use crate::domain::order::{Actor, Transition, progress, transition};
+use crate::domain::validate;
+use crate::domain::{OrderStatus, ProgressStatus};
+use crate::repos::orders::{
+    OrderRepository, PgOrderHistoryRepository, PgOrderRepository, PgProgressRepository, Progress,
+    ProgressRepository,
+};
+use crate::repos::providers::{PgProviderRepository, ProviderRepository};
+use crate::state::AppState;
+
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
+    load_visible(&s, id, &user).await?;
+    ok(StatusCode::OK, "ok", PgProgressRepository::new(&s.pool).for_order(id).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Report {
+    status: ProgressStatus,
+    description: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    address: Option<String>,
+    #[serde(default)]
+    image_urls: Vec<String>,
+}
+
+pub(crate) async fn report(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+    ApiJson(b): ApiJson<Report>,
+) -> ApiResult {
+    validate::optional_text("description", b.description.as_deref(), 1000)?;
+    validate::optional_text("address", b.address.as_deref(), 200)?;
+    if b.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+        return Err(ApiError::invalid("latitude", "must be -90 to 90"));
+    }
+    if b.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+        return Err(ApiError::invalid("longitude", "must be -180 to 180"));
+    }
+    if b.image_urls.len() > 9 || b.image_urls.iter().any(|u| u.is_empty() || u.len() > 500) {
+        return Err(ApiError::invalid(
+            "imageUrls",
+            "must be at most 9 URLs of at most 500 characters",
+        ));
+    }
+    let order = PgOrderRepository::new(&s.pool)
+        .get(id)
+        .await?
+        .filter(|o| o.provider_id == Some(user.id))
+        .ok_or(ApiError::NotFound)?;
+    if !matches!(order.status, OrderStatus::Accepted | OrderStatus::InProgress) {
+        return Err(ApiError::conflict(
+            "order_not_in_service",
+            "progress is reported for accepted or started orders",
+        ));
+    }
+    let last = PgProgressRepository::new(&s.pool).last_step(id).await?;
+    let moves_to = progress(last, b.status)
+        .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
+    let entry = Progress {
+        id: s.ids.next_id(),
+        order_id: id,
+        provider_id: user.id,
+        status: b.status,
+        description: b.description,
+        latitude: b.latitude,
+        longitude: b.longitude,
+        address: b.address,
+        image_urls: serde_json::json!(b.image_urls),
+        created_at: Utc::now(),
+    };
+    match moves_to {
+        Some(to) => {
+            let from = order.status;
+            let t = if to == OrderStatus::InProgress {
+                Transition::Start
+            } else {
+                Transition::Complete
+            };
+            transition(from, t, Actor::Provider, Utc::now(), order.service_at)
+                .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
+            // The report and the order's move happen together or not at all.
+            let mut client = s.pool.get().await.map_err(repo_runtime::Error::from)?;
+            let tx = client.transaction().await.map_err(repo_runtime::Error::from)?;
+            let now = Utc::now();
+            let orders = PgOrderRepository::new(&tx);
+            let moved = if to == OrderStatus::InProgress {
+                orders.start(id, user.id, from, to, now).await?
+            } else {
+                orders.complete(id, user.id, from, to, now).await?
+            };
+            if moved == 0 {
+                return Err(ApiError::conflict(
+                    "order_not_in_service",
+                    "the order changed meanwhile; reload it",
+                ));
+            }
+            PgOrderHistoryRepository::new(&tx)
+                .insert(&history(&s, id, Some(from), to, user.id, None))
+                .await?;
+            PgProgressRepository::new(&tx).insert(&entry).await?;
+            tx.commit().await.map_err(repo_runtime::Error::from)?;
+            if to == OrderStatus::Completed {
+                PgProviderRepository::new(&s.pool).count_visit(user.id, now).await?;
+            }
+            let event =
+                serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": user.id });
+            s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
+        }
+        None => {
+            PgProgressRepository::new(&s.pool).insert(&entry).await?;
+        }
+    }
+    ok(StatusCode::CREATED, "reported", entry)
+}

@@ -1,0 +1,123 @@
+//! Provider applications and the provider's order queues.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use chrono::{NaiveTime, Utc};
+use repo_runtime::Crud;
+use repo_runtime::types::Decimal;
+use serde::Deserialize;
+
+use super::error::{ApiError, ApiResult, ok};
+use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
+use super::orders::{ListQuery, approved_provider, paged};
+use crate::domain::validate;
+use crate::domain::{OrderStatus, ProviderVerify, UserRole};
+use crate::repos::orders::{OrderRepository, PgOrderRepository};
+use crate::repos::providers::{
+    PgProviderRepository, PgReviewRepository, Provider, ReviewRepository,
+};
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/providers/apply", post(apply))
+        .route("/providers/{id}/reviews", get(reviews))
+        .route("/provider/orders/available", get(available))
+        .route("/provider/orders/mine", get(mine))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Apply {
+    real_name: String,
+    id_card: String,
+    certificate_url: Option<String>,
+    introduction: Option<String>,
+}
+
+async fn apply(State(s): State<AppState>, user: AuthUser, ApiJson(b): ApiJson<Apply>) -> ApiResult {
+    validate::text("realName", &b.real_name, 1, 50)?;
+    validate::text("idCard", &b.id_card, 6, 32)?;
+    validate::optional_text("certificateUrl", b.certificate_url.as_deref(), 500)?;
+    validate::optional_text("introduction", b.introduction.as_deref(), 1000)?;
+    if user.role != UserRole::Customer {
+        return Err(ApiError::conflict(
+            "not_a_customer",
+            "only customers apply to become providers",
+        ));
+    }
+    let now = Utc::now();
+    let provider = Provider {
+        id: s.ids.next_id(),
+        user_id: user.id,
+        real_name: b.real_name.trim().to_owned(),
+        id_card: b.id_card.trim().to_owned(),
+        certificate_url: b.certificate_url,
+        verify_status: ProviderVerify::Pending,
+        verify_remark: None,
+        rating: Decimal::ZERO,
+        service_count: 0,
+        introduction: b.introduction,
+        created_at: now,
+        updated_at: now,
+    };
+    match PgProviderRepository::new(&s.pool).insert(&provider).await {
+        Ok(_) => ok(StatusCode::CREATED, "applied", provider),
+        Err(repo_runtime::Error::UniqueViolation { .. }) => {
+            Err(ApiError::conflict("already_applied", "you have applied already"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn available(
+    State(s): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult {
+    approved_provider(&s, &user).await.map_err(|_| ApiError::Forbidden {
+        code: "provider_only",
+        message: "approved providers only".into(),
+    })?;
+    let (page, size, limit, offset) = q.paging()?;
+    let day = q.date.map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    let orders = PgOrderRepository::new(&s.pool)
+        .available(OrderStatus::Pending, Utc::now(), day, limit, offset)
+        .await?;
+    paged(orders, page, size)
+}
+
+async fn mine(
+    State(s): State<AppState>,
+    user: AuthUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult {
+    let status = q.status()?;
+    let (page, size, limit, offset) = q.paging()?;
+    let orders =
+        PgOrderRepository::new(&s.pool).for_provider(user.id, status, limit, offset).await?;
+    paged(orders, page, size)
+}
+
+async fn reviews(
+    State(s): State<AppState>,
+    _user: AuthUser,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult {
+    let (page, size, limit, offset) = q.paging()?;
+    let reviews = PgReviewRepository::new(&s.pool);
+    let list = reviews.for_provider(id, limit, offset).await?;
+    let average = reviews.average(id).await?;
+    let total_pages = list.page_count(size as u64);
+    ok(
+        StatusCode::OK,
+        "ok",
+        serde_json::json!({
+            "items": list.items, "total": list.total, "page": page, "pageSize": size, "totalPages": total_pages,
+            "averageRating": average.map(|a| a.to_string().parse::<f64>().unwrap_or(0.0)),
+        }),
+    )
+}

@@ -1,0 +1,280 @@
+//! Orders, their status history and progress reports, and idempotency records.
+
+use chrono::{DateTime, Utc};
+use repo_runtime::types::Decimal;
+use repo_runtime::{Entity, Page, Result, repository_for};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{OrderStatus, ProgressStatus};
+
+/// A row of `service_orders`.
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, Deserialize)]
+#[entity(table = "service_orders")]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    /// Snowflake id.
+    #[entity(key)]
+    pub id: i64,
+    /// Human-readable number.
+    pub order_no: String,
+    /// Who booked.
+    pub customer_id: i64,
+    /// Who took it.
+    pub provider_id: Option<i64>,
+    /// The pet.
+    pub pet_id: i64,
+    /// The package.
+    pub package_id: i64,
+    /// When the visit is.
+    pub service_at: DateTime<Utc>,
+    /// Where.
+    pub address: String,
+    /// Flat, floor, door code.
+    pub address_detail: Option<String>,
+    /// Copied from the package when booked.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub price: Decimal,
+    /// Status.
+    pub status: OrderStatus,
+    /// From the customer.
+    pub customer_remark: Option<String>,
+    /// From the provider.
+    pub provider_remark: Option<String>,
+    /// When accepted.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// When cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why cancelled.
+    pub cancel_reason: Option<String>,
+    /// Booked.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Orders. Every status change is one guarded statement: it matches only in the expected
+/// state, so 0 rows means the transition is no longer valid.
+#[repository_for(Order, crud)]
+pub trait OrderRepository {
+    /// Persists a queued order once, whatever the number of deliveries.
+    #[sql("INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>) ON CONFLICT (id) DO NOTHING")]
+    async fn insert_once(&self, order: &Order) -> Result<u64>;
+
+    /// A customer's orders, newest first.
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE customer_id = @customer_id <<if some(status)>>AND status = @status<</if>> ORDER BY created_at DESC, id DESC <<paginate>>"
+    )]
+    async fn for_customer(
+        &self,
+        customer_id: i64,
+        status: Option<OrderStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Order>>;
+
+    /// A provider's orders, newest first.
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE provider_id = @provider_id <<if some(status)>>AND status = @status<</if>> ORDER BY service_at DESC, id DESC <<paginate>>"
+    )]
+    async fn for_provider(
+        &self,
+        provider_id: i64,
+        status: Option<OrderStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Order>>;
+
+    /// Pending orders nobody has taken, soonest first; optionally on one day.
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE status = @pending AND provider_id IS NULL AND service_at > @now <<if some(day)>>AND service_at >= @day AND service_at < @day + interval '1 day'<</if>> ORDER BY service_at, id <<paginate>>"
+    )]
+    async fn available(
+        &self,
+        pending: OrderStatus,
+        now: DateTime<Utc>,
+        day: Option<DateTime<Utc>>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Order>>;
+
+    /// Every order, newest first (admin).
+    #[sql(
+        "SELECT <<columns>>, <<total>> FROM <<table>> <<if some(status)>>WHERE status = @status<</if>> ORDER BY created_at DESC, id DESC <<paginate>>"
+    )]
+    async fn all(
+        &self,
+        status: Option<OrderStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<Order>>;
+
+    /// Pending → Accepted by a provider.
+    #[sql(
+        "UPDATE <<table>> SET status = @to, provider_id = @provider_id, accepted_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id IS NULL"
+    )]
+    async fn accept(
+        &self,
+        id: i64,
+        provider_id: i64,
+        from: OrderStatus,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Accepted → InProgress by the assigned provider.
+    #[sql(
+        "UPDATE <<table>> SET status = @to, started_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id = @provider_id"
+    )]
+    async fn start(
+        &self,
+        id: i64,
+        provider_id: i64,
+        from: OrderStatus,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// InProgress → Completed by the assigned provider.
+    #[sql(
+        "UPDATE <<table>> SET status = @to, completed_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id = @provider_id"
+    )]
+    async fn complete(
+        &self,
+        id: i64,
+        provider_id: i64,
+        from: OrderStatus,
+        to: OrderStatus,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// To Cancelled from `from`.
+    #[sql(
+        "UPDATE <<table>> SET status = @to, cancelled_at = @now, cancel_reason = @reason, updated_at = @now WHERE id = @id AND status = @from"
+    )]
+    async fn cancel(
+        &self,
+        id: i64,
+        from: OrderStatus,
+        to: OrderStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+}
+
+/// A row of `order_status_history`.
+#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[entity(table = "order_status_history")]
+#[serde(rename_all = "camelCase")]
+pub struct OrderHistory {
+    /// Snowflake id.
+    #[entity(key)]
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// Before (none for creation).
+    pub from_status: Option<OrderStatus>,
+    /// After.
+    pub to_status: OrderStatus,
+    /// Who did it.
+    pub operator_id: i64,
+    /// Why.
+    pub remark: Option<String>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Status history.
+#[repository_for(OrderHistory, crud, name = PgOrderHistoryRepository)]
+pub trait OrderHistoryRepository {
+    /// An order's history, oldest first.
+    #[sql("SELECT <<columns>> FROM <<table>> WHERE order_id = @order_id <<orderby:created_at,id>>")]
+    async fn for_order(&self, order_id: i64) -> Result<Vec<OrderHistory>>;
+}
+
+/// A row of `service_progress`.
+#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[entity(table = "service_progress")]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Snowflake id.
+    #[entity(key)]
+    pub id: i64,
+    /// The order.
+    pub order_id: i64,
+    /// The reporting provider.
+    pub provider_id: i64,
+    /// The step.
+    pub status: ProgressStatus,
+    /// Notes.
+    pub description: Option<String>,
+    /// Where (latitude).
+    pub latitude: Option<f64>,
+    /// Where (longitude).
+    pub longitude: Option<f64>,
+    /// Where (text).
+    pub address: Option<String>,
+    /// Photos (a JSON array of URLs).
+    pub image_urls: serde_json::Value,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Progress reports.
+#[repository_for(Progress, crud, name = PgProgressRepository)]
+pub trait ProgressRepository {
+    /// An order's reports, oldest first.
+    #[sql("SELECT <<columns>> FROM <<table>> WHERE order_id = @order_id <<orderby:created_at,id>>")]
+    async fn for_order(&self, order_id: i64) -> Result<Vec<Progress>>;
+
+    /// The latest step of an order.
+    #[sql(
+        "SELECT status FROM <<table>> WHERE order_id = @order_id ORDER BY created_at DESC, id DESC LIMIT 1"
+    )]
+    async fn last_step(&self, order_id: i64) -> Result<Option<ProgressStatus>>;
+}
+
+/// A row of `idempotency_keys`: the first answer to a key, replayed to every retry.
+#[derive(Debug, Clone, PartialEq, Entity)]
+#[entity(table = "idempotency_keys")]
+pub struct IdempotencyRecord {
+    /// The caller.
+    #[entity(key)]
+    pub user_id: i64,
+    /// The `Idempotency-Key` header.
+    #[entity(key)]
+    pub key: String,
+    /// SHA-256 of the request body.
+    pub request_hash: String,
+    /// The answer's status, once there is one.
+    pub response_status: Option<i16>,
+    /// The answer's body, once there is one.
+    pub response_body: Option<serde_json::Value>,
+    /// First seen.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Idempotency records.
+#[repository_for(IdempotencyRecord, crud, name = PgIdempotencyRepository)]
+pub trait IdempotencyRepository {
+    /// Claims a key; 1 for the first request, 0 for every other.
+    #[sql(
+        "INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>) ON CONFLICT (user_id, key) DO NOTHING"
+    )]
+    async fn claim(&self, record: &IdempotencyRecord) -> Result<u64>;
+
+    /// Stores the answer.
+    #[sql(
+        "UPDATE <<table>> SET response_status = @status, response_body = @body WHERE user_id = @user_id AND key = @key"
+    )]
+    async fn answer(
+        &self,
+        user_id: i64,
+        key: &str,
+        status: i16,
+        body: &serde_json::Value,
+    ) -> Result<u64>;
+}

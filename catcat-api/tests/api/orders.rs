@@ -1,0 +1,349 @@
+//! Orders end to end: the journey from booking to reply, refused transitions, idempotent
+//! creation under concurrency, and the 404 matrix.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::support::{TestApp, login, phone};
+
+async fn add_cat(app: &TestApp, token: &str) -> i64 {
+    let (s, b) = app
+        .call("POST", "/api/pets", Some(token), Some(json!({ "name": "Mochi", "type": 1 })))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b["data"]["id"].as_i64().unwrap()
+}
+
+fn booking(pet: i64) -> Value {
+    json!({ "packageId": 2, "petId": pet, "serviceAt": (Utc::now() + chrono::Duration::days(2)).to_rfc3339(), "address": "1 Cat Street" })
+}
+
+async fn book(app: &TestApp, token: &str, pet: i64, key: &str) -> (u16, Value) {
+    book_body(app, token, &booking(pet), key).await
+}
+
+async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16, Value) {
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// Waits until the queued order is persisted; its detail.
+async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
+    for _ in 0..200 {
+        let (s, b) = app.call("GET", &format!("/api/orders/{id}"), Some(token), None).await;
+        if s == 200 {
+            return b["data"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("order {id} was never persisted");
+}
+
+/// A provider approved by the seeded admin; (access token, user id).
+async fn provider(app: &TestApp) -> (String, i64) {
+    let p = phone();
+    let (t, _, id) = app.register(&p).await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/providers/apply",
+            Some(&t),
+            Some(json!({ "realName": "Sam Sitter", "idCard": "110101199001011234" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let application = b["data"]["id"].as_i64().unwrap();
+    let admin = login(app, "+8610000000000", "admin-password-1").await;
+    let (s, b) = app
+        .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, _) = app
+        .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
+        .await;
+    assert_eq!(s, 409, "decided once");
+    (login(app, &p, "secret-pass-1").await, id)
+}
+
+#[tokio::test]
+async fn the_whole_customer_journey() {
+    let app = TestApp::spawn().await;
+    let (customer, _, customer_id) = app.register(&phone()).await;
+    let pet = add_cat(&app, &customer).await;
+    let (s, b) = book(&app, &customer, pet, "journey-1").await;
+    assert_eq!((s, b["data"]["status"].as_i64()), (202, Some(-1)), "{b}");
+    let order = b["data"]["orderId"].as_i64().unwrap();
+    let detail = persisted(&app, &customer, order).await;
+    assert_eq!(
+        (detail["status"].as_i64(), detail["customerId"].as_i64()),
+        (Some(0), Some(customer_id))
+    );
+    assert_eq!(detail["price"], json!(50.0), "the price is copied from the package");
+
+    let (sitter, sitter_id) = provider(&app).await;
+    let (s, b) = app.call("GET", "/api/provider/orders/available", Some(&sitter), None).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b["data"]["items"].as_array().unwrap().iter().any(|o| o["id"].as_i64() == Some(order)));
+    let (s, b) =
+        app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
+    assert_eq!((s, b["data"]["status"].as_i64()), (200, Some(1)), "{b}");
+
+    for (step, order_status) in [(1, 1), (2, 1), (3, 2), (4, 2), (8, 2), (9, 3)] {
+        let (s, b) = app
+            .call("POST", &format!("/api/orders/{order}/progress"), Some(&sitter), Some(json!({ "status": step, "description": "ok", "imageUrls": ["https://img/1.jpg"] })))
+            .await;
+        assert_eq!(s, 201, "step {step}: {b}");
+        let (_, d) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
+        assert_eq!(d["data"]["status"].as_i64(), Some(order_status), "after step {step}");
+    }
+    let (_, progress) =
+        app.call("GET", &format!("/api/orders/{order}/progress"), Some(&customer), None).await;
+    assert_eq!(progress["data"].as_array().unwrap().len(), 6);
+    let (_, d) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
+    let moves: Vec<(Option<i64>, i64)> = d["data"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["fromStatus"].as_i64(), h["toStatus"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(moves, [(Some(-1), 0), (Some(0), 1), (Some(1), 2), (Some(2), 3)]);
+    assert_eq!(
+        (d["data"]["package"]["name"].as_str(), d["data"]["pet"]["name"].as_str()),
+        (Some("标准护理"), Some("Mochi"))
+    );
+
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/reviews",
+            Some(&customer),
+            Some(json!({ "orderId": order, "rating": 5, "content": "Mochi loved it" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let review = b["data"]["id"].as_i64().unwrap();
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/reviews",
+            Some(&customer),
+            Some(json!({ "orderId": order, "rating": 4 })),
+        )
+        .await;
+    assert_eq!(s, 409, "one review per order");
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/reviews/{review}/reply"),
+            Some(&customer),
+            Some(json!({ "reply": "me?" })),
+        )
+        .await;
+    assert_eq!(s, 404, "only the reviewed provider replies");
+    let (s, b) = app
+        .call(
+            "POST",
+            &format!("/api/reviews/{review}/reply"),
+            Some(&sitter),
+            Some(json!({ "reply": "Thank you!" })),
+        )
+        .await;
+    assert_eq!((s, b["data"]["reply"].as_str()), (200, Some("Thank you!")), "{b}");
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/reviews/{review}/reply"),
+            Some(&sitter),
+            Some(json!({ "reply": "again" })),
+        )
+        .await;
+    assert_eq!(s, 409, "one reply");
+    let (_, b) = app
+        .call("GET", &format!("/api/providers/{sitter_id}/reviews"), Some(&customer), None)
+        .await;
+    assert_eq!(
+        (b["data"]["total"].as_i64(), b["data"]["averageRating"].as_f64()),
+        (Some(1), Some(5.0))
+    );
+    let (_, mine) = app.call("GET", "/api/orders/my?status=3", Some(&customer), None).await;
+    assert_eq!(
+        (mine["data"]["total"].as_i64(), mine["data"]["pageSize"].as_i64()),
+        (Some(1), Some(20))
+    );
+}
+
+#[tokio::test]
+async fn refused_transitions_and_the_404_matrix() {
+    let app = TestApp::spawn().await;
+    let (customer, _, _) = app.register(&phone()).await;
+    let (stranger, _, _) = app.register(&phone()).await;
+    let pet = add_cat(&app, &customer).await;
+    let (_, b) = book(&app, &customer, pet, "matrix").await;
+    let order = b["data"]["orderId"].as_i64().unwrap();
+    persisted(&app, &customer, order).await;
+
+    for (method, path, body) in [
+        ("GET", format!("/api/orders/{order}"), None),
+        ("GET", format!("/api/orders/{order}/progress"), None),
+        ("POST", format!("/api/orders/{order}/cancel"), None),
+        ("POST", format!("/api/orders/{order}/accept"), None),
+        ("POST", format!("/api/orders/{order}/start"), None),
+        ("POST", format!("/api/orders/{order}/complete"), None),
+        ("POST", format!("/api/orders/{order}/progress"), Some(json!({ "status": 1 }))),
+        ("POST", "/api/reviews".to_owned(), Some(json!({ "orderId": order, "rating": 5 }))),
+    ] {
+        let (s, b) = app.call(method, &path, Some(&stranger), body).await;
+        assert_eq!(s, 404, "{method} {path}: {b}");
+    }
+
+    let (sitter, _) = provider(&app).await;
+    let (s, _) = app.call("POST", &format!("/api/orders/{order}/start"), Some(&sitter), None).await;
+    assert_eq!(s, 404, "not their order yet");
+    let (s, _) =
+        app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
+    assert_eq!(s, 200);
+    let (s, b) =
+        app.call("POST", &format!("/api/orders/{order}/complete"), Some(&sitter), None).await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (409, Some("order_not_completable")),
+        "complete before start"
+    );
+    let (s, _) =
+        app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
+    assert_eq!(s, 409, "accepted twice");
+    let (s, b) = app
+        .call(
+            "POST",
+            &format!("/api/orders/{order}/progress"),
+            Some(&sitter),
+            Some(json!({ "status": 3 })),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (409, Some("progress_out_of_order")),
+        "StartService before OnTheWay"
+    );
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/reviews",
+            Some(&customer),
+            Some(json!({ "orderId": order, "rating": 5 })),
+        )
+        .await;
+    assert_eq!(s, 409, "not completed yet");
+
+    // The customer cancels (more than two hours ahead); nothing moves after that.
+    let (s, b) = app
+        .call(
+            "POST",
+            &format!("/api/orders/{order}/cancel"),
+            Some(&customer),
+            Some(json!({ "reason": "plans changed" })),
+        )
+        .await;
+    assert_eq!((s, b["data"]["status"].as_i64()), (200, Some(4)), "{b}");
+    let (s, _) = app.call("POST", &format!("/api/orders/{order}/start"), Some(&sitter), None).await;
+    assert_eq!(s, 409);
+    let (s, _) =
+        app.call("POST", &format!("/api/orders/{order}/cancel"), Some(&customer), None).await;
+    assert_eq!(s, 409, "cancelled twice");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_identical_requests_make_one_order() {
+    let app = TestApp::spawn().await;
+    let (customer, _, _) = app.register(&phone()).await;
+    let pet = add_cat(&app, &customer).await;
+    // Retries of one request: the same body, the same key.
+    let body = booking(pet);
+    let answers = futures_util::future::join_all(
+        (0..50).map(|_| book_body(&app, &customer, &body, "same-key")),
+    )
+    .await;
+    let ids: std::collections::HashSet<i64> = answers
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, 202, "{b}");
+            b["data"]["orderId"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every retry gets the first answer");
+    let id = *ids.iter().next().unwrap();
+    persisted(&app, &customer, id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, mine) = app.call("GET", "/api/orders/my", Some(&customer), None).await;
+    assert_eq!(mine["data"]["total"].as_i64(), Some(1), "one order persisted");
+
+    let mut other = body.clone();
+    other["address"] = json!("2 Dog Street");
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.base))
+        .bearer_auth(&customer)
+        .header("Idempotency-Key", "same-key")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422, "the key is bound to the first request body");
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.base))
+        .bearer_auth(&customer)
+        .json(&booking(pet))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400, "the key is required");
+}
+
+#[tokio::test]
+async fn booking_input_is_checked() {
+    let app = TestApp::spawn().await;
+    let (customer, _, _) = app.register(&phone()).await;
+    let (other, _, _) = app.register(&phone()).await;
+    let pet = add_cat(&app, &customer).await;
+    let foreign_pet = add_cat(&app, &other).await;
+    let soon = (Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
+    for (i, (patch, field)) in [
+        (json!({ "serviceAt": soon }), "serviceAt"),
+        (json!({ "petId": foreign_pet }), "petId"),
+        (json!({ "packageId": 999 }), "packageId"),
+        (json!({ "address": "" }), "address"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = booking(pet);
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let res = app
+            .http
+            .post(format!("{}/api/orders", app.base))
+            .bearer_auth(&customer)
+            .header("Idempotency-Key", format!("bad-{i}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let b: Value = res.json().await.unwrap();
+        assert_eq!(status, 422, "{field}: {b}");
+    }
+    let (_, mine) = app.call("GET", "/api/orders/my", Some(&customer), None).await;
+    assert_eq!(mine["data"]["total"].as_i64(), Some(0), "nothing was queued");
+}
