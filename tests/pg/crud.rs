@@ -67,17 +67,17 @@ async fn composite_key_crud() {
     let client = db.client().await;
     let lines = PgOrderLineRepository::new(&client);
     let line = |o: i64, n: i32, sku: &str| OrderLine { order_id: o, line_no: n, sku: sku.into() };
-    Crud::insert_many(&lines, &[line(1, 1, "a"), line(1, 2, "b"), line(2, 1, "c")]).await.unwrap();
-    assert_eq!(Crud::get(&lines, (1, 2)).await.unwrap(), Some(line(1, 2, "b")));
-    assert_eq!(Crud::get(&lines, (2, 2)).await.unwrap(), None);
+    lines.insert_many(&[line(1, 1, "a"), line(1, 2, "b"), line(2, 1, "c")]).await.unwrap();
+    assert_eq!(lines.get((1, 2)).await.unwrap(), Some(line(1, 2, "b")));
+    assert_eq!(lines.get((2, 2)).await.unwrap(), None);
     let many = lines.get_many(&[(2, 1), (1, 1), (3, 3)]).await.unwrap();
     assert_eq!(many, vec![line(1, 1, "a"), line(2, 1, "c")]);
     assert_eq!(lines.upsert(&line(2, 1, "z")).await.unwrap(), 1);
-    assert_eq!(Crud::get(&lines, (2, 1)).await.unwrap().unwrap().sku, "z");
+    assert_eq!(lines.get((2, 1)).await.unwrap().unwrap().sku, "z");
     assert_eq!(lines.delete((1, 1)).await.unwrap(), 1);
     assert!(!lines.exists((1, 1)).await.unwrap());
     assert!(lines.exists((1, 2)).await.unwrap());
-    assert_eq!(Crud::count(&lines).await.unwrap(), 2);
+    assert_eq!(lines.count().await.unwrap(), 2);
     let page = lines.list(1, 1).await.unwrap();
     assert_eq!((page.items, page.total), (vec![line(2, 1, "z")], 2));
 }

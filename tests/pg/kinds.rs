@@ -168,13 +168,13 @@ async fn composite_keys() {
         OrderLine { order_id: 1, line_no: 2, sku: "b".into() },
         OrderLine { order_id: 2, line_no: 1, sku: "c".into() },
     ];
-    assert_eq!(lines.insert_many(&rows).await.unwrap(), 3);
-    assert_eq!(lines.get(1, 2).await.unwrap(), Some(rows[1].clone()));
-    assert_eq!(lines.get(2, 2).await.unwrap(), None);
+    assert_eq!(lines.insert_lines(&rows).await.unwrap(), 3);
+    assert_eq!(lines.by_key(1, 2).await.unwrap(), Some(rows[1].clone()));
+    assert_eq!(lines.by_key(2, 2).await.unwrap(), None);
     let changed = OrderLine { sku: "z".into(), ..rows[2].clone() };
-    assert_eq!(lines.update(&changed).await.unwrap(), 1);
-    assert_eq!(lines.get(2, 1).await.unwrap(), Some(changed));
-    assert_eq!(lines.get(1, 1).await.unwrap(), Some(rows[0].clone()), "other rows untouched");
+    assert_eq!(lines.update_line(&changed).await.unwrap(), 1);
+    assert_eq!(lines.by_key(2, 1).await.unwrap(), Some(changed));
+    assert_eq!(lines.by_key(1, 1).await.unwrap(), Some(rows[0].clone()), "other rows untouched");
 }
 
 #[tokio::test]

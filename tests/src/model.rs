@@ -346,13 +346,13 @@ pub trait EverythingRepository {
 pub trait OrderLineRepository {
     /// Insert many.
     #[sql("INSERT INTO <<table>> (<<columns>>) <<unnest>>")]
-    async fn insert_many(&self, lines: &[OrderLine]) -> Result<u64>;
+    async fn insert_lines(&self, lines: &[OrderLine]) -> Result<u64>;
 
     /// By composite key.
     #[sql("SELECT <<columns>> FROM <<table>> WHERE <<where:id>>")]
-    async fn get(&self, order_id: i64, line_no: i32) -> Result<Option<OrderLine>>;
+    async fn by_key(&self, order_id: i64, line_no: i32) -> Result<Option<OrderLine>>;
 
     /// Update by the key of the argument.
     #[sql("UPDATE <<table>> SET <<set>> WHERE <<where:id>>")]
-    async fn update(&self, line: &OrderLine) -> Result<u64>;
+    async fn update_line(&self, line: &OrderLine) -> Result<u64>;
 }

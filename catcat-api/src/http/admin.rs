@@ -16,6 +16,7 @@ use super::users::UserView;
 use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
 use crate::repos::orders::{OrderRepository, PgOrderRepository};
+use crate::repos::packages::{PackageRepository, PgPackageRepository};
 use crate::repos::providers::{PgProviderRepository, ProviderRepository};
 use crate::repos::users::{
     PgRefreshTokenRepository, PgUserRepository, RefreshTokenRepository, UserRepository,
@@ -30,6 +31,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/users/{id}/role", put(set_role))
         .route("/admin/users", get(users))
         .route("/admin/orders", get(orders))
+        .merge(more_routes())
 }
 
 #[derive(Deserialize, Default)]
@@ -95,6 +97,7 @@ async fn set_status(
         return Err(ApiError::NotFound);
     }
     PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
+    crate::infra::cache::forget(&s, &format!("user:{id}")).await;
     let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
@@ -120,6 +123,7 @@ async fn set_role(
         return Err(ApiError::NotFound);
     }
     PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
+    crate::infra::cache::forget(&s, &format!("user:{id}")).await;
     let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
@@ -162,4 +166,201 @@ async fn orders(
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
     paged(PgOrderRepository::new(&s.pool).all(status, limit, offset).await?, page, size)
+}
+
+/// Admin routes for packages, providers and statistics.
+pub(crate) fn more_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/statistics", get(statistics))
+        .route("/admin/packages", get(packages).post(create_package))
+        .route("/admin/packages/{id}", put(update_package).delete(delete_package))
+        .route("/admin/packages/{id}/active", axum::routing::patch(package_active))
+        .route("/admin/providers", get(providers))
+}
+
+async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
+    let users = PgUserRepository::new(&s.pool).count_by_role().await?;
+    let orders = PgOrderRepository::new(&s.pool);
+    let by_status = orders.count_by_status().await?;
+    let revenue = orders.revenue(crate::domain::OrderStatus::Completed).await?;
+    let pending = PgProviderRepository::new(&s.pool)
+        .applications(Some(ProviderVerify::Pending), 1, 0)
+        .await?
+        .total;
+    let users: serde_json::Map<String, serde_json::Value> =
+        users.into_iter().map(|(r, n)| (r.value().to_string(), n.into())).collect();
+    let orders: serde_json::Map<String, serde_json::Value> =
+        by_status.into_iter().map(|(st, n)| (st.value().to_string(), n.into())).collect();
+    ok(
+        StatusCode::OK,
+        "ok",
+        serde_json::json!({
+            "usersByRole": users,
+            "ordersByStatus": orders,
+            "revenue": revenue.to_string().parse::<f64>().unwrap_or(0.0),
+            "pendingProviderApplications": pending,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PackageInput {
+    name: String,
+    description: Option<String>,
+    price: f64,
+    duration_minutes: i32,
+    icon_url: Option<String>,
+    #[serde(default)]
+    service_items: Vec<String>,
+    #[serde(default = "yes")]
+    is_active: bool,
+    #[serde(default)]
+    sort_order: i32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl PackageInput {
+    fn check(&self) -> Result<repo_runtime::types::Decimal, ApiError> {
+        validate::text("name", &self.name, 1, 50)?;
+        validate::optional_text("description", self.description.as_deref(), 1000)?;
+        validate::optional_text("iconUrl", self.icon_url.as_deref(), 500)?;
+        if !(1..=24 * 60).contains(&self.duration_minutes) {
+            return Err(ApiError::invalid("durationMinutes", "must be 1 to 1440"));
+        }
+        if self.service_items.len() > 20
+            || self.service_items.iter().any(|i| i.trim().is_empty() || i.chars().count() > 50)
+        {
+            return Err(ApiError::invalid(
+                "serviceItems",
+                "must be at most 20 items of 1 to 50 characters",
+            ));
+        }
+        let price = repo_runtime::types::Decimal::try_from(self.price)
+            .ok()
+            .map(|p| p.round_dp(2))
+            .filter(|p| {
+                *p >= repo_runtime::types::Decimal::ZERO
+                    && *p < repo_runtime::types::Decimal::new(100_000_000, 0)
+            })
+            .ok_or_else(|| ApiError::invalid("price", "must be 0 to 99999999.99"))?;
+        Ok(price)
+    }
+
+    fn into_package(
+        self,
+        id: i64,
+        price: repo_runtime::types::Decimal,
+        created_at: chrono::DateTime<Utc>,
+    ) -> crate::repos::packages::ServicePackage {
+        crate::repos::packages::ServicePackage {
+            id,
+            name: self.name.trim().to_owned(),
+            description: self.description,
+            price,
+            duration_minutes: self.duration_minutes,
+            icon_url: self.icon_url,
+            service_items: serde_json::json!(self.service_items),
+            is_active: self.is_active,
+            sort_order: self.sort_order,
+            deleted_at: None,
+            created_at,
+            updated_at: Utc::now(),
+        }
+    }
+}
+
+async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
+    ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
+}
+
+async fn create_package(
+    State(s): State<AppState>,
+    _admin: AdminUser,
+    ApiJson(b): ApiJson<PackageInput>,
+) -> ApiResult {
+    let price = b.check()?;
+    let package = b.into_package(s.ids.next_id(), price, Utc::now());
+    PgPackageRepository::new(&s.pool).insert(&package).await?;
+    crate::infra::cache::forget_package(&s, None).await;
+    ok(StatusCode::CREATED, "created", package)
+}
+
+async fn update_package(
+    State(s): State<AppState>,
+    _admin: AdminUser,
+    PathId(id): PathId,
+    ApiJson(b): ApiJson<PackageInput>,
+) -> ApiResult {
+    let price = b.check()?;
+    let packages = PgPackageRepository::new(&s.pool);
+    let current = packages.live_by_id(id).await?.ok_or(ApiError::NotFound)?;
+    let package = b.into_package(id, price, current.created_at);
+    if packages.update_live(&package).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
+    crate::infra::cache::forget_package(&s, Some(id)).await;
+    ok(StatusCode::OK, "updated", package)
+}
+
+async fn delete_package(
+    State(s): State<AppState>,
+    _admin: AdminUser,
+    PathId(id): PathId,
+) -> ApiResult {
+    if PgPackageRepository::new(&s.pool).soft_delete(id, Utc::now()).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
+    crate::infra::cache::forget_package(&s, Some(id)).await;
+    ok(StatusCode::OK, "deleted", serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ActiveBody {
+    is_active: bool,
+}
+
+async fn package_active(
+    State(s): State<AppState>,
+    _admin: AdminUser,
+    PathId(id): PathId,
+    ApiJson(b): ApiJson<ActiveBody>,
+) -> ApiResult {
+    if PgPackageRepository::new(&s.pool).set_active(id, b.is_active, Utc::now()).await? == 0 {
+        return Err(ApiError::NotFound);
+    }
+    crate::infra::cache::forget_package(&s, Some(id)).await;
+    ok(StatusCode::OK, "updated", serde_json::json!({ "id": id, "isActive": b.is_active }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProviderQuery {
+    verify_status: Option<i64>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+async fn providers(
+    State(s): State<AppState>,
+    _admin: AdminUser,
+    ApiQuery(q): ApiQuery<ProviderQuery>,
+) -> ApiResult {
+    let status = q
+        .verify_status
+        .map(|v| {
+            ProviderVerify::from_value(v)
+                .ok_or_else(|| ApiError::invalid("verifyStatus", "is not a verification status"))
+        })
+        .transpose()?;
+    let (page, size) = validate::paging(q.page, q.page_size)?;
+    paged(
+        PgProviderRepository::new(&s.pool).applications(status, size, (page - 1) * size).await?,
+        page,
+        size,
+    )
 }

@@ -7,6 +7,7 @@ use axum::routing::get;
 
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::PathId;
+use crate::infra::cache;
 use crate::repos::packages::{PackageRepository, PgPackageRepository};
 use crate::state::AppState;
 
@@ -15,10 +16,22 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 async fn list(State(s): State<AppState>) -> ApiResult {
-    ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).active().await?)
+    if let Some(hit) = cache::get(&s, "packages").await {
+        return ok(StatusCode::OK, "ok", hit);
+    }
+    let value = serde_json::to_value(PgPackageRepository::new(&s.pool).active().await?)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    cache::put(&s, "packages", &value, cache::PACKAGES_TTL).await;
+    ok(StatusCode::OK, "ok", value)
 }
 
 async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
+    let key = format!("package:{id}");
+    if let Some(hit) = cache::get(&s, &key).await {
+        return ok(StatusCode::OK, "ok", hit);
+    }
     let p = PgPackageRepository::new(&s.pool).active_by_id(id).await?.ok_or(ApiError::NotFound)?;
-    ok(StatusCode::OK, "ok", p)
+    let value = serde_json::to_value(p).map_err(|e| ApiError::Internal(e.to_string()))?;
+    cache::put(&s, &key, &value, cache::PACKAGES_TTL).await;
+    ok(StatusCode::OK, "ok", value)
 }

@@ -13,6 +13,7 @@ use super::orders::{history, load_visible};
 use crate::domain::order::{Actor, Transition, progress, transition};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProgressStatus};
+use crate::infra::cache;
 use crate::repos::orders::{
     OrderRepository, PgOrderHistoryRepository, PgOrderRepository, PgProgressRepository, Progress,
     ProgressRepository,
@@ -26,7 +27,14 @@ pub(crate) async fn list(
     PathId(id): PathId,
 ) -> ApiResult {
     load_visible(&s, id, &user).await?;
-    ok(StatusCode::OK, "ok", PgProgressRepository::new(&s.pool).for_order(id).await?)
+    let key = format!("progress:{id}");
+    if let Some(hit) = cache::get(&s, &key).await {
+        return ok(StatusCode::OK, "ok", hit);
+    }
+    let value = serde_json::to_value(PgProgressRepository::new(&s.pool).for_order(id).await?)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    cache::put(&s, &key, &value, cache::PROGRESS_TTL).await;
+    ok(StatusCode::OK, "ok", value)
 }
 
 #[derive(Deserialize)]
@@ -129,5 +137,6 @@ pub(crate) async fn report(
             PgProgressRepository::new(&s.pool).insert(&entry).await?;
         }
     }
+    cache::forget(&s, &format!("progress:{id}")).await;
     ok(StatusCode::CREATED, "reported", entry)
 }

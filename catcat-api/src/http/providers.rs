@@ -14,6 +14,7 @@ use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use super::orders::{ListQuery, approved_provider, paged};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProviderVerify, UserRole};
+use crate::infra::cache;
 use crate::repos::orders::{OrderRepository, PgOrderRepository};
 use crate::repos::providers::{
     PgProviderRepository, PgReviewRepository, Provider, ReviewRepository,
@@ -110,7 +111,17 @@ async fn reviews(
     let (page, size, limit, offset) = q.paging()?;
     let reviews = PgReviewRepository::new(&s.pool);
     let list = reviews.for_provider(id, limit, offset).await?;
-    let average = reviews.average(id).await?;
+    let key = format!("rating:{id}");
+    let average = match cache::get(&s, &key).await {
+        Some(v) => v.as_str().and_then(|a| a.parse::<Decimal>().ok()),
+        None => {
+            let average = reviews.average(id).await?;
+            let stored = average
+                .map_or(serde_json::Value::Null, |a| serde_json::Value::String(a.to_string()));
+            cache::put(&s, &key, &stored, cache::RATING_TTL).await;
+            average
+        }
+    };
     let total_pages = list.page_count(size as u64);
     ok(
         StatusCode::OK,

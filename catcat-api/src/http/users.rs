@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiResult, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use crate::domain::validate;
 use crate::domain::{UserRole, UserStatus};
+use crate::infra::cache;
 use crate::repos::users::{
     PgRefreshTokenRepository, PgUserRepository, RefreshTokenRepository, User, UserRepository,
 };
@@ -121,6 +122,7 @@ async fn update_me(
     if changed == 0 {
         return Err(ApiError::NotFound);
     }
+    cache::forget(&s, &format!("user:{}", user.id)).await;
     let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }

@@ -1,5 +1,6 @@
 //! What the service talks to: ids, the key-value store, tokens, passwords, SMS.
 
+pub mod cache;
 pub mod ids;
 pub mod kv;
 pub mod passwords;

@@ -112,6 +112,14 @@ pub trait OrderRepository {
         offset: i64,
     ) -> Result<Page<Order>>;
 
+    /// How many orders are in each status.
+    #[sql("SELECT status, COUNT(*) FROM <<table>> GROUP BY status ORDER BY status")]
+    async fn count_by_status(&self) -> Result<Vec<(OrderStatus, i64)>>;
+
+    /// Revenue of completed orders.
+    #[sql("SELECT COALESCE(SUM(price), 0) FROM <<table>> WHERE status = @completed")]
+    async fn revenue(&self, completed: OrderStatus) -> Result<Decimal>;
+
     /// Pending → Accepted by a provider.
     #[sql(
         "UPDATE <<table>> SET status = @to, provider_id = @provider_id, accepted_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id IS NULL"

@@ -54,6 +54,32 @@ pub trait PackageRepository {
     )]
     async fn active_by_id(&self, id: i64) -> Result<Option<ServicePackage>>;
 
+    /// Every package not deleted, in display order (admin).
+    #[sql("SELECT <<columns>> FROM <<table>> WHERE deleted_at IS NULL ORDER BY sort_order, id")]
+    async fn all_live(&self) -> Result<Vec<ServicePackage>>;
+
+    /// A package not deleted (admin).
+    #[sql("SELECT <<columns>> FROM <<table>> WHERE <<where:id>> AND deleted_at IS NULL")]
+    async fn live_by_id(&self, id: i64) -> Result<Option<ServicePackage>>;
+
+    /// Edits a package that is not deleted.
+    #[sql(
+        "UPDATE <<table>> SET <<set --exclude created_at,deleted_at>> WHERE id = @package.id AND deleted_at IS NULL"
+    )]
+    async fn update_live(&self, package: &ServicePackage) -> Result<u64>;
+
+    /// Turns booking on or off.
+    #[sql(
+        "UPDATE <<table>> SET is_active = @active, updated_at = @now WHERE <<where:id>> AND deleted_at IS NULL"
+    )]
+    async fn set_active(&self, id: i64, active: bool, now: DateTime<Utc>) -> Result<u64>;
+
+    /// Deletes softly: old orders keep their package.
+    #[sql(
+        "UPDATE <<table>> SET deleted_at = @now, is_active = false, updated_at = @now WHERE <<where:id>> AND deleted_at IS NULL"
+    )]
+    async fn soft_delete(&self, id: i64, now: DateTime<Utc>) -> Result<u64>;
+
     /// Whether any package exists (for seeding).
     #[sql("SELECT EXISTS (SELECT 1 FROM <<table>>)")]
     async fn any(&self) -> Result<bool>;

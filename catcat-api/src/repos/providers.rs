@@ -65,7 +65,7 @@ pub trait ProviderRepository {
     #[sql(
         "SELECT <<columns>>, <<total>> FROM <<table>> <<if some(status)>>WHERE verify_status = @status<</if>> ORDER BY created_at, id <<paginate>>"
     )]
-    async fn list(
+    async fn applications(
         &self,
         status: Option<ProviderVerify>,
         limit: i64,

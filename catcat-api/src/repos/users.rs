@@ -76,6 +76,10 @@ pub trait UserRepository {
         offset: i64,
     ) -> Result<repo_runtime::Page<User>>;
 
+    /// How many users have each role.
+    #[sql("SELECT role, COUNT(*) FROM <<table>> GROUP BY role ORDER BY role")]
+    async fn count_by_role(&self) -> Result<Vec<(UserRole, i64)>>;
+
     /// Whether any admin exists (for seeding).
     #[sql("SELECT EXISTS (SELECT 1 FROM <<table>> WHERE role = @role)")]
     async fn any_with_role(&self, role: UserRole) -> Result<bool>;

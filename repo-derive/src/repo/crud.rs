@@ -11,6 +11,22 @@ use super::generate::is_array;
 use crate::diag::Errors;
 use crate::template::{ArgInfo, ArgKind, Bind, EntityInfo, quote_ident, quote_table};
 
+/// The methods `Crud` generates.
+pub(super) const METHODS: &[&str] = &[
+    "get",
+    "get_many",
+    "list",
+    "insert",
+    "insert_returning",
+    "insert_many",
+    "copy_in",
+    "update",
+    "upsert",
+    "delete",
+    "count",
+    "exists",
+];
+
 /// What the CRUD implementation adds to the repository.
 pub(super) struct Crud {
     pub impl_block: TokenStream,

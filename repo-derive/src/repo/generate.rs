@@ -438,6 +438,18 @@ pub(super) fn generate(
         Some(g) => g.body.clone(),
         None => stub(m),
     });
+    if args.crud.is_some() {
+        for m in &repo.methods {
+            let name = m.item.sig.ident.to_string();
+            if super::crud::METHODS.contains(&name.as_str()) {
+                errors.push(
+                    &m.item.sig.ident,
+                    format!("method `{name}` has the name of a generated `Crud` method, so calls would be ambiguous"),
+                    format!("rename it (for example `{name}_by_…`), or leave out `crud`; the generated methods are {}", crate::diag::list(super::crud::METHODS)),
+                );
+            }
+        }
+    }
     let crud = args.crud.as_ref().and_then(|token| {
         super::crud::generate(token, &name, entity, entity_ident, field_types, &mut errors)
     });
