@@ -78,6 +78,12 @@ impl std::fmt::Debug for Inbox {
     }
 }
 
+/// How long a delivered, unacknowledged order waits before redelivery.
+pub const ACK_WAIT: Duration = Duration::from_secs(5);
+
+/// How many orders a consumer holds at once (all redelivered after [`ACK_WAIT`] if it dies).
+const BATCH: usize = 16;
+
 /// How many times a message is delivered before it is given up (and logged).
 pub const MAX_DELIVER: i64 = 5;
 
@@ -112,7 +118,8 @@ pub async fn nats(url: &str, names: Names) -> Result<(Queue, Inbox, Events), Que
             pull::Config {
                 durable_name: Some("order-persister".into()),
                 ack_policy: AckPolicy::Explicit,
-                ack_wait: Duration::from_secs(30),
+                // What a stopped or crashed consumer had in hand is redelivered after this.
+                ack_wait: ACK_WAIT,
                 max_deliver: MAX_DELIVER,
                 filter_subject: names.subject("order.queue"),
                 ..Default::default()
@@ -190,13 +197,14 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
             }
         },
         Inbox::Nats(consumer) => {
-            let mut messages = match consumer.messages().await {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::error!(error = %e, "order consumer could not start");
-                    return;
-                }
-            };
+            let mut messages =
+                match consumer.stream().max_messages_per_batch(BATCH).messages().await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::error!(error = %e, "order consumer could not start");
+                        return;
+                    }
+                };
             loop {
                 let next = tokio::select! {
                     () = stopped(&mut stop) => break,

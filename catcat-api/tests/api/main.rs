@@ -8,4 +8,5 @@ mod auth;
 mod orders;
 mod pets;
 mod platform;
+mod queue;
 mod support;
