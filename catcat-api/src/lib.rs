@@ -14,3 +14,4 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod telemetry_metrics;

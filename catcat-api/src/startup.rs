@@ -138,6 +138,7 @@ impl Application {
             queue,
             events,
             config: Arc::new(config),
+            metrics: crate::telemetry_metrics::install(),
             accepting: Arc::new(AtomicBool::new(true)),
         };
         crate::seed::run(&state).await.map_err(StartupError::Seed)?;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub events: Events,
     /// The configuration.
     pub config: Arc<Config>,
+    /// Renders `/metrics`.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// False once shutdown has begun: readiness answers 503 so the balancer drains us.
     pub accepting: Arc<AtomicBool>,
 }

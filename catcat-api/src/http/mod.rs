@@ -35,7 +35,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::ApiError::NotFound });
     Router::new()
         .merge(health::router())
+        .route("/metrics", axum::routing::get(metrics))
         .nest("/api", api)
+        .layer(axum::middleware::from_fn(crate::telemetry_metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> String {
+    crate::telemetry_metrics::record_pool(&s.pool);
+    s.metrics.render()
 }

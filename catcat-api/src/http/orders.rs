@@ -179,6 +179,7 @@ async fn book(
     };
     let payload = serde_json::to_vec(&order).map_err(|e| ApiError::Internal(e.to_string()))?;
     s.queue.publish(id, payload).await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    metrics::counter!("orders_queued_total").increment(1);
     let data = serde_json::json!({ "orderId": id, "orderNo": order.order_no, "status": OrderStatus::Queued });
     let body =
         serde_json::json!({ "success": true, "code": 202, "message": "queued", "data": data });
@@ -386,6 +387,7 @@ macro_rules! guarded {
         }
         PgOrderHistoryRepository::new(&tx).insert(&history(&$s, $order.id, Some($from), $to, $user.id, $remark)).await?;
         tx.commit().await.map_err(repo_runtime::Error::from)?;
+        metrics::counter!("order_transitions_total", "to" => format!("{:?}", $to)).increment(1);
         let event = serde_json::json!({ "orderId": $order.id, "from": $from, "to": $to, "operatorId": $user.id });
         $s.events.publish("order.status_changed", $s.ids.next_id(), &event).await;
     }};

@@ -111,3 +111,32 @@ async fn three_replicas_starting_at_once_migrate_once() {
     drop(apps);
     drop_database(&db).await;
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_time_queries() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.call("GET", "/api/packages/7", None, None).await;
+    }
+    let text =
+        app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("http_requests_total{")
+                && l.contains("route=\"/api/packages/{id}\"")
+                && l.contains("status=\"404\"")
+        })
+        .unwrap_or_else(|| panic!("no request counter for the route in:\n{text}"));
+    let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 3.0, "{line}");
+    assert!(text.contains("http_request_duration_seconds_bucket"), "latency histogram");
+    assert!(
+        text.contains(
+            "db_query_duration_seconds_bucket{method=\"PackageRepository::active_by_id\""
+        ),
+        "query timings by method"
+    );
+    assert!(text.contains("db_pool_size"), "pool gauges");
+    assert!(!text.contains("/api/packages/7"), "raw paths never become labels");
+}
