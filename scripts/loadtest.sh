@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Load test: the service beside the hand-written yardstick (../shared/bench/baseline-api), in
+# one run on this machine. Prints, for the cached path (authenticated GET /api/users/{id}) and a
+# database-bound path (GET /api/users/me vs the yardstick's /db/users/1), at 64 and 400
+# connections: requests/s, p50 and p99 from the same wrk run, and the ratio to the yardstick;
+# then startup time (exec -> first /health answer), stripped binary size, RSS idle and under load.
+# Needs wrk (installed from Debian packages when missing). DURATION=10s by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+duration="${DURATION:-10s}"
+scripts/services.sh postgres redis nats
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+target="${CARGO_TARGET_DIR:-$root/target}"
+cargo build --release --quiet -p catcat-api
+baseline_dir="$root/../shared/bench/baseline-api"
+CARGO_TARGET_DIR="$target/baseline" cargo build --release --quiet --manifest-path "$baseline_dir/Cargo.toml"
+
+export PGPASSWORD=postgres
+psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS catcat_load WITH (FORCE)" -c "CREATE DATABASE catcat_load"
+log=$(mktemp)
+cleanup() { kill "${api_pid:-}" "${base_pid:-}" 2>/dev/null || true; rm -f "$log"; }
+trap cleanup EXIT
+
+ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+start=$(date +%s%N)
+DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/catcat_load REDIS_URL=redis://127.0.0.1:6379 REDIS_PREFIX="load$$:" \
+  NATS_URL=nats://127.0.0.1:4222 NATS_PREFIX="load$$." PORT=18081 RUST_LOG=warn,catcat_api::infra::sms=info \
+  ADMIN_PHONE=+8610000000001 ADMIN_PASSWORD=load-admin-1 DATABASE_POOL_SIZE=32 \
+  "$target/release/catcat-api" serve >"$log" 2>&1 &
+api_pid=$!
+until curl -sf http://127.0.0.1:18081/health >/dev/null; do sleep 0.001; done
+startup_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+api=http://127.0.0.1:18081/api
+phone="+8613$(date +%s | tail -c 10)"
+curl -sf -X POST "$api/auth/send-code" -H 'content-type: application/json' -d "{\"phone\":\"$phone\"}" >/dev/null
+sleep 0.2
+code=$(grep -o 'code is [0-9]\{6\}' "$log" | tail -n 1 | awk '{print $3}')
+token=$(curl -sf -X POST "$api/auth/register" -H 'content-type: application/json' \
+  -d "{\"phone\":\"$phone\",\"code\":\"$code\",\"password\":\"load-pass-1\"}" | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
+admin_id=$(curl -sf -X POST "$api/auth/login" -H 'content-type: application/json' \
+  -d '{"phone":"+8610000000001","password":"load-admin-1"}' | sed 's/.*"user":{"id":\([0-9]*\).*/\1/')
+rss() { awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$1/status"; }
+idle_rss=$(rss "$api_pid")
+
+ADDR=127.0.0.1:18080 "$target/baseline/release/baseline-api" >/dev/null 2>&1 &
+base_pid=$!
+until curl -sf http://127.0.0.1:18080/token >/dev/null 2>&1; do sleep 0.05; done
+base_token=$(curl -sf http://127.0.0.1:18080/token)
+
+peak_rss=0
+out=$(mktemp)
+run() { # url token connections -> "rps p50 p99" in $out
+  wrk -t2 -c"$3" -d"$duration" --latency -H "Authorization: Bearer $2" "$1" >"$out.raw"
+  awk '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { print rps, p50, p99 }' "$out.raw" >"$out"
+}
+printf '%-12s %5s %12s %9s %9s %14s %8s\n' path conns "catcat rps" p50 p99 "yardstick rps" ratio
+for conns in 64 400; do
+  for kind in cached db; do
+    if [ "$kind" = cached ]; then
+      ours="$api/users/$admin_id"; theirs=http://127.0.0.1:18080/api/users/1
+    else
+      ours="$api/users/me"; theirs=http://127.0.0.1:18080/db/users/1
+    fi
+    run "$ours" "$token" "$conns" &
+    wrk_pid=$!
+    sleep 2
+    r=$(rss "$api_pid"); [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+    wait "$wrk_pid"
+    read -r rps p50 p99 <"$out"
+    run "$theirs" "$base_token" "$conns"
+    read -r brps _ _ <"$out"
+    ratio=$(awk -v a="$rps" -v b="$brps" 'BEGIN { printf "%.2fx", a / b }')
+    printf '%-12s %5s %12s %9s %9s %14s %8s\n' "$kind" "$conns" "$rps" "$p50" "$p99" "$brps" "$ratio"
+  done
+done
+rm -f "$out" "$out.raw"
+strip -o "$target/catcat-api.stripped" "$target/release/catcat-api"
+size_mb=$(awk -v b="$(stat -c %s "$target/catcat-api.stripped")" 'BEGIN { printf "%.1f", b / 1048576 }')
+echo
+echo "startup (exec -> first /health answer): ${startup_ms} ms (includes migrations on an empty database)"
+echo "stripped binary: ${size_mb} MB"
+echo "RSS idle: ${idle_rss} MB, under load (sampled): ${peak_rss} MB"
