@@ -124,7 +124,7 @@ impl Application {
             (None, Env::Dev) => SmsSender::Log,
             (None, Env::Prod) => unreachable!("Config::check refuses prod without SMS_URL"),
         };
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             pool,
             kv,
             tokens: Tokens::new(
@@ -140,7 +140,7 @@ impl Application {
             config: Arc::new(config),
             metrics: crate::telemetry_metrics::install(),
             accepting: Arc::new(AtomicBool::new(true)),
-        };
+        });
         crate::seed::run(&state).await.map_err(StartupError::Seed)?;
         let report = crate::repos::verify_all(&state.pool)
             .await

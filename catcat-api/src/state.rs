@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::FromRef;
 use deadpool_postgres::Pool;
 
 use crate::config::Config;
@@ -15,9 +14,28 @@ use crate::infra::queue::{Events, Queue};
 use crate::infra::sms::SmsSender;
 use crate::infra::tokens::Tokens;
 
-/// Shared by every request.
+/// Shared by every request: cloning it (axum does, per request) is one reference count.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Wraps the shared parts.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
     /// PostgreSQL.
     pub pool: Pool,
     /// Redis or the in-process store.
@@ -42,15 +60,9 @@ pub struct AppState {
     pub accepting: Arc<AtomicBool>,
 }
 
-impl AppState {
+impl Shared {
     /// Whether the service still takes new work.
     pub fn is_accepting(&self) -> bool {
         self.accepting.load(Ordering::SeqCst)
-    }
-}
-
-impl FromRef<AppState> for Tokens {
-    fn from_ref(state: &AppState) -> Self {
-        state.tokens.clone()
     }
 }

@@ -193,3 +193,13 @@ pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> ApiResult
 
 /// Handler result.
 pub type ApiResult = Result<Response, ApiError>;
+
+/// A successful answer whose `data` is JSON text already (a cache hit): no parse, no copy of
+/// the structure, just the envelope around it.
+pub fn ok_json_text(status: StatusCode, message: &str, data: &str) -> ApiResult {
+    let head = serde_json::json!({ "success": true, "code": status.as_u16(), "message": message })
+        .to_string();
+    let body = format!("{},\"data\":{data}}}", &head[..head.len() - 1]);
+    Ok((status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+        .into_response())
+}

@@ -2,14 +2,14 @@
 //! answered in the envelope (400 for malformed input, 422 naming the field for wrong values).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::domain::UserRole;
-use crate::infra::tokens::Tokens;
+use crate::state::AppState;
 
 /// The caller, from a valid access token.
 #[derive(Debug, Clone, Copy)]
@@ -20,22 +20,20 @@ pub struct AuthUser {
     pub role: UserRole,
 }
 
-impl<S> FromRequestParts<S> for AuthUser
-where
-    Tokens: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::Unauthorized)?;
         let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?;
-        let verified =
-            Tokens::from_ref(state).verify(token.trim()).ok_or(ApiError::Unauthorized)?;
+        let verified = state.tokens.verify(token.trim()).ok_or(ApiError::Unauthorized)?;
         Ok(Self { id: verified.user_id, role: verified.role })
     }
 }
@@ -44,14 +42,13 @@ where
 #[derive(Debug, Clone, Copy)]
 pub struct AdminUser(pub AuthUser);
 
-impl<S> FromRequestParts<S> for AdminUser
-where
-    Tokens: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if user.role == UserRole::Admin {
             Ok(Self(user))

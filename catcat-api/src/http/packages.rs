@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::PathId;
 use crate::infra::cache;
 use crate::repos::packages::{PackageRepository, PgPackageRepository};
@@ -17,7 +17,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 async fn list(State(s): State<AppState>) -> ApiResult {
     if let Some(hit) = cache::get(&s, "packages").await {
-        return ok(StatusCode::OK, "ok", hit);
+        return ok_json_text(StatusCode::OK, "ok", &hit);
     }
     let value = serde_json::to_value(PgPackageRepository::new(&s.pool).active().await?)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -28,7 +28,7 @@ async fn list(State(s): State<AppState>) -> ApiResult {
 async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
     let key = format!("package:{id}");
     if let Some(hit) = cache::get(&s, &key).await {
-        return ok(StatusCode::OK, "ok", hit);
+        return ok_json_text(StatusCode::OK, "ok", &hit);
     }
     let p = PgPackageRepository::new(&s.pool).active_by_id(id).await?.ok_or(ApiError::NotFound)?;
     let value = serde_json::to_value(p).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -7,7 +7,7 @@ use chrono::Utc;
 use repo_runtime::Crud;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::{ApiJson, AuthUser, PathId};
 use super::orders::{history, load_visible};
 use crate::domain::order::{Actor, Transition, progress, transition};
@@ -29,7 +29,7 @@ pub(crate) async fn list(
     load_visible(&s, id, &user).await?;
     let key = format!("progress:{id}");
     if let Some(hit) = cache::get(&s, &key).await {
-        return ok(StatusCode::OK, "ok", hit);
+        return ok_json_text(StatusCode::OK, "ok", &hit);
     }
     let value = serde_json::to_value(PgProgressRepository::new(&s.pool).for_order(id).await?)
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -113,7 +113,9 @@ async fn reviews(
     let list = reviews.for_provider(id, limit, offset).await?;
     let key = format!("rating:{id}");
     let average = match cache::get(&s, &key).await {
-        Some(v) => v.as_str().and_then(|a| a.parse::<Decimal>().ok()),
+        Some(v) => serde_json::from_str::<serde_json::Value>(&v)
+            .ok()
+            .and_then(|v| v.as_str().and_then(|a| a.parse::<Decimal>().ok())),
         None => {
             let average = reviews.average(id).await?;
             let stored = average

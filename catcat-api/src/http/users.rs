@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use repo_runtime::Crud;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, ok};
+use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::{ApiJson, AuthUser, PathId};
 use crate::domain::validate;
 use crate::domain::{UserRole, UserStatus};
@@ -155,11 +155,18 @@ async fn change_password(
 }
 
 async fn by_id(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+    if user.id == id || user.role == UserRole::Admin {
+        let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
+        return ok(StatusCode::OK, "ok", UserView::full(&u));
+    }
+    // Public profiles are cached; the user's own writes and admin changes invalidate them.
+    let key = format!("user:{id}");
+    if let Some(hit) = cache::get(&s, &key).await {
+        return ok_json_text(StatusCode::OK, "ok", &hit);
+    }
     let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
-    let view = if user.id == id || user.role == UserRole::Admin {
-        UserView::full(&u)
-    } else {
-        UserView::public(&u)
-    };
-    ok(StatusCode::OK, "ok", view)
+    let value = serde_json::to_value(UserView::public(&u))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    cache::put(&s, &key, &value, cache::PROFILE_TTL).await;
+    ok(StatusCode::OK, "ok", value)
 }

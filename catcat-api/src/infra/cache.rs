@@ -17,11 +17,10 @@ pub const RATING_TTL: Duration = Duration::from_secs(600);
 /// Order progress lifetime.
 pub const PROGRESS_TTL: Duration = Duration::from_secs(300);
 
-/// The cached JSON under `key`, if any.
-pub async fn get(s: &AppState, key: &str) -> Option<Value> {
+/// The cached JSON text under `key`, if any (sent as it is, never parsed).
+pub async fn get(s: &AppState, key: &str) -> Option<String> {
     match s.kv.get(&format!("cache:{key}")).await {
-        Ok(Some(text)) => serde_json::from_str(&text).ok(),
-        Ok(None) => None,
+        Ok(hit) => hit,
         Err(e) => {
             tracing::warn!(error = %e, key, "cache read failed; reading through");
             None

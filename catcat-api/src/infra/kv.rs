@@ -6,8 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fred::prelude::{
-    Client, ClientLike, Config as RedisConfig, Expiration, KeysInterface, SetOptions,
+    Builder, ClientLike, Config as RedisConfig, Expiration, KeysInterface, Pool, SetOptions,
 };
+
+/// Connections to Redis per replica (one connection serializes every command of the process).
+const REDIS_CONNECTIONS: usize = 4;
 
 /// A store failure (the request fails with 503; nothing is half-written).
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +23,8 @@ pub type KvResult<T> = Result<T, KvError>;
 /// The store.
 #[derive(Clone)]
 pub enum Kv {
-    /// Redis, shared by every replica; every key starts with the prefix.
-    Redis(Client, Arc<str>),
+    /// Redis (a few connections), shared by every replica; every key starts with the prefix.
+    Redis(Pool, Arc<str>),
     /// This process only.
     Memory(Arc<Mutex<HashMap<String, (String, Instant)>>>),
 }
@@ -42,9 +45,11 @@ fn err(e: impl std::fmt::Display) -> KvError {
 impl Kv {
     /// Connects to Redis; every key gets `prefix` (a key space per deployment or test).
     pub async fn redis(url: &str, prefix: &str) -> KvResult<Self> {
-        let client = Client::new(RedisConfig::from_url(url).map_err(err)?, None, None, None);
-        client.init().await.map_err(err)?;
-        Ok(Self::Redis(client, prefix.into()))
+        let pool = Builder::from_config(RedisConfig::from_url(url).map_err(err)?)
+            .build_pool(REDIS_CONNECTIONS)
+            .map_err(err)?;
+        pool.init().await.map_err(err)?;
+        Ok(Self::Redis(pool, prefix.into()))
     }
 
     fn key(prefix: &str, key: &str) -> String {

@@ -175,6 +175,9 @@ async fn profiles_public_and_private() {
     let app = TestApp::spawn().await;
     let (a, _, a_id) = app.register(&phone()).await;
     let (b_token, _, b_id) = app.register(&phone()).await;
+    // Seen by another user first, so the public profile is in the cache.
+    let (_, before) = app.call("GET", &format!("/api/users/{a_id}"), Some(&b_token), None).await;
+    assert_eq!(before["data"]["nickName"], json!("Tester"));
     let (s, body) = app
         .call(
             "PUT",
@@ -195,7 +198,7 @@ async fn profiles_public_and_private() {
     assert_eq!((s, body["field"].as_str()), (422, Some("email")));
     let (s, body) = app.call("GET", &format!("/api/users/{a_id}"), Some(&b_token), None).await;
     assert_eq!(s, 200);
-    assert_eq!(body["data"]["nickName"], json!("Mia"));
+    assert_eq!(body["data"]["nickName"], json!("Mia"), "the update invalidated the cached copy");
     assert!(
         body["data"].get("phone").is_none() && body["data"].get("email").is_none(),
         "others see the public profile: {body}"
