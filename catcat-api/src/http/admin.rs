@@ -36,7 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Decision {
+pub(crate) struct Decision {
     remark: Option<String>,
 }
 
@@ -58,7 +58,8 @@ async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiRe
     ok(StatusCode::OK, "decided", providers.get(id).await?)
 }
 
-async fn approve(
+#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn approve(
     State(s): State<AppState>,
     _admin: AdminUser,
     PathId(id): PathId,
@@ -67,7 +68,8 @@ async fn approve(
     decide(&s, id, ProviderVerify::Approved, &body).await
 }
 
-async fn reject(
+#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn reject(
     State(s): State<AppState>,
     _admin: AdminUser,
     PathId(id): PathId,
@@ -76,13 +78,15 @@ async fn reject(
     decide(&s, id, ProviderVerify::Rejected, &body).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct StatusBody {
+pub(crate) struct StatusBody {
+    #[schema(value_type = i16)]
     status: UserStatus,
 }
 
-async fn set_status(
+#[utoipa::path(put, path = "/api/admin/users/{id}/status", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn set_status(
     State(s): State<AppState>,
     admin: AdminUser,
     PathId(id): PathId,
@@ -102,13 +106,15 @@ async fn set_status(
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RoleBody {
+pub(crate) struct RoleBody {
+    #[schema(value_type = i16)]
     role: UserRole,
 }
 
-async fn set_role(
+#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn set_role(
     State(s): State<AppState>,
     admin: AdminUser,
     PathId(id): PathId,
@@ -130,14 +136,15 @@ async fn set_role(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UserQuery {
+pub(crate) struct UserQuery {
     role: Option<i64>,
     status: Option<i64>,
     page: Option<i64>,
     page_size: Option<i64>,
 }
 
-async fn users(
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn users(
     State(s): State<AppState>,
     _admin: AdminUser,
     ApiQuery(q): ApiQuery<UserQuery>,
@@ -158,7 +165,8 @@ async fn users(
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
-async fn orders(
+#[utoipa::path(get, path = "/api/admin/orders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn orders(
     State(s): State<AppState>,
     _admin: AdminUser,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -178,7 +186,8 @@ pub(crate) fn more_routes() -> Router<AppState> {
         .route("/admin/providers", get(providers))
 }
 
-async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
+#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     let users = PgUserRepository::new(&s.pool).count_by_role().await?;
     let orders = PgOrderRepository::new(&s.pool);
     let by_status = orders.count_by_status().await?;
@@ -203,9 +212,9 @@ async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PackageInput {
+pub(crate) struct PackageInput {
     name: String,
     description: Option<String>,
     price: f64,
@@ -273,11 +282,13 @@ impl PackageInput {
     }
 }
 
-async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
+#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
 }
 
-async fn create_package(
+#[utoipa::path(post, path = "/api/admin/packages", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn create_package(
     State(s): State<AppState>,
     _admin: AdminUser,
     ApiJson(b): ApiJson<PackageInput>,
@@ -289,7 +300,8 @@ async fn create_package(
     ok(StatusCode::CREATED, "created", package)
 }
 
-async fn update_package(
+#[utoipa::path(put, path = "/api/admin/packages/{id}", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn update_package(
     State(s): State<AppState>,
     _admin: AdminUser,
     PathId(id): PathId,
@@ -306,7 +318,8 @@ async fn update_package(
     ok(StatusCode::OK, "updated", package)
 }
 
-async fn delete_package(
+#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn delete_package(
     State(s): State<AppState>,
     _admin: AdminUser,
     PathId(id): PathId,
@@ -318,13 +331,14 @@ async fn delete_package(
     ok(StatusCode::OK, "deleted", serde_json::json!({}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ActiveBody {
+pub(crate) struct ActiveBody {
     is_active: bool,
 }
 
-async fn package_active(
+#[utoipa::path(patch, path = "/api/admin/packages/{id}/active", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn package_active(
     State(s): State<AppState>,
     _admin: AdminUser,
     PathId(id): PathId,
@@ -339,13 +353,14 @@ async fn package_active(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ProviderQuery {
+pub(crate) struct ProviderQuery {
     verify_status: Option<i64>,
     page: Option<i64>,
     page_size: Option<i64>,
 }
 
-async fn providers(
+#[utoipa::path(get, path = "/api/admin/providers", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn providers(
     State(s): State<AppState>,
     _admin: AdminUser,
     ApiQuery(q): ApiQuery<ProviderQuery>,

@@ -40,13 +40,17 @@ const RESEND_AFTER: Duration = Duration::from_secs(60);
 const DAILY_SENDS: i64 = 10;
 const CODE_ATTEMPTS: u32 = 5;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SendCode {
+pub(crate) struct SendCode {
     phone: String,
 }
 
-async fn send_code(State(s): State<AppState>, ApiJson(b): ApiJson<SendCode>) -> ApiResult {
+#[utoipa::path(post, path = "/api/auth/send-code", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones); 429 with Retry-After when throttled"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn send_code(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<SendCode>,
+) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     let cooldown = format!("sms:cooldown:{}", b.phone);
     if !s.kv.set_nx(&cooldown, "1", RESEND_AFTER).await? {
@@ -157,16 +161,20 @@ fn may_sign_in(user: &User) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Register {
+pub(crate) struct Register {
     phone: String,
     code: String,
     password: String,
     nick_name: Option<String>,
 }
 
-async fn register(State(s): State<AppState>, ApiJson(b): ApiJson<Register>) -> ApiResult {
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Register, responses((status = 201, description = "registered and signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn register(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<Register>,
+) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     validate::password("password", &b.password)?;
     validate::optional_text("nickName", b.nick_name.as_deref(), 50)?;
@@ -210,14 +218,15 @@ async fn register(State(s): State<AppState>, ApiJson(b): ApiJson<Register>) -> A
     ok(StatusCode::CREATED, "registered", start_session(&s, &user).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Login {
+pub(crate) struct Login {
     phone: String,
     password: String,
 }
 
-async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResult {
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     let Some(user) = PgUserRepository::new(&s.pool).by_phone(&b.phone).await? else {
         // Unknown phones cost a hash too, so timing does not tell which phones exist.
@@ -231,14 +240,18 @@ async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResu
     ok(StatusCode::OK, "signed in", start_session(&s, &user).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct LoginSms {
+pub(crate) struct LoginSms {
     phone: String,
     code: String,
 }
 
-async fn login_sms(State(s): State<AppState>, ApiJson(b): ApiJson<LoginSms>) -> ApiResult {
+#[utoipa::path(post, path = "/api/auth/login-sms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn login_sms(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<LoginSms>,
+) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     check_code(&s, &b.phone, &b.code).await?;
     let user =
@@ -247,13 +260,17 @@ async fn login_sms(State(s): State<AppState>, ApiJson(b): ApiJson<LoginSms>) -> 
     ok(StatusCode::OK, "signed in", start_session(&s, &user).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RefreshBody {
+pub(crate) struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(State(s): State<AppState>, ApiJson(b): ApiJson<RefreshBody>) -> ApiResult {
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "a new token pair; reuse of a rotated token revokes its family"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn refresh(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<RefreshBody>,
+) -> ApiResult {
     let now = Utc::now();
     let tokens = PgRefreshTokenRepository::new(&s.pool);
     let Some(old) = tokens.by_hash(&hash(&b.refresh_token)).await? else {
@@ -297,7 +314,8 @@ async fn refresh(State(s): State<AppState>, ApiJson(b): ApiJson<RefreshBody>) ->
     ok(StatusCode::OK, "refreshed", session)
 }
 
-async fn logout(
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn logout(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<RefreshBody>,

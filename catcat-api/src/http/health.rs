@@ -17,20 +17,22 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/health", get(health)).route("/health/ready", get(ready))
 }
 
-async fn health() -> ApiResult {
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "the process is alive"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn health() -> ApiResult {
     ok(StatusCode::OK, "alive", serde_json::json!({ "status": "alive" }))
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Readiness {
+pub(crate) struct Readiness {
     accepting: bool,
     database: bool,
     cache: bool,
     migrations: bool,
 }
 
-async fn ready(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache and migrations ready; 503 otherwise or while draining"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;
     let r = Readiness {

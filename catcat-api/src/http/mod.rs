@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 pub mod orders;
 pub mod packages;
 pub mod pets;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .route("/metrics", axum::routing::get(metrics))
+        .route("/openapi.json", axum::routing::get(openapi::document))
         .nest("/api", api)
         .layer(axum::middleware::from_fn(crate::telemetry_metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -39,9 +39,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{id}/progress", get(super::progress::list).post(super::progress::report))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateOrder {
+pub(crate) struct CreateOrder {
     package_id: i64,
     pet_id: i64,
     service_at: DateTime<Utc>,
@@ -53,7 +53,8 @@ struct CreateOrder {
 /// How long a retry waits for the first request with the same key to answer.
 const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 
-async fn create(
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer")), responses((status = 202, description = "queued"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
@@ -281,7 +282,7 @@ pub(crate) async fn load_visible(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Detail {
+pub(crate) struct Detail {
     #[serde(flatten)]
     order: Order,
     package: serde_json::Value,
@@ -289,7 +290,12 @@ struct Detail {
     history: Vec<OrderHistory>,
 }
 
-async fn detail(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn detail(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     let order = load_visible(&s, id, &user).await?;
     let package = PgPackageRepository::new(&s.pool).get(order.package_id).await?;
     let pet = PgPetRepository::new(&s.pool).get(order.pet_id).await?;
@@ -349,7 +355,8 @@ pub(crate) fn paged<T: Serialize>(
     )
 }
 
-async fn mine(
+#[utoipa::path(get, path = "/api/orders/my", tag = "orders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of the caller's orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -363,7 +370,7 @@ async fn mine(
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CancelBody {
+pub(crate) struct CancelBody {
     reason: Option<String>,
 }
 
@@ -393,7 +400,8 @@ macro_rules! guarded {
     }};
 }
 
-async fn cancel(
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn cancel(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
@@ -426,7 +434,12 @@ pub(crate) async fn approved_provider(s: &AppState, user: &AuthUser) -> Result<(
     }
 }
 
-async fn accept(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn accept(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     approved_provider(&s, &user).await?;
     let order = PgOrderRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
     if order.customer_id == user.id {
@@ -443,7 +456,12 @@ async fn accept(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -
     ok(StatusCode::OK, "accepted", serde_json::json!({ "orderId": id, "status": to }))
 }
 
-async fn start(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn start(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     let order = PgOrderRepository::new(&s.pool)
         .get(id)
         .await?
@@ -457,7 +475,12 @@ async fn start(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) ->
     ok(StatusCode::OK, "started", serde_json::json!({ "orderId": id, "status": to }))
 }
 
-async fn complete(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn complete(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     let order = PgOrderRepository::new(&s.pool)
         .get(id)
         .await?

@@ -15,7 +15,8 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/packages", get(list)).route("/packages/{id}", get(one))
 }
 
-async fn list(State(s): State<AppState>) -> ApiResult {
+#[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
     if let Some(hit) = cache::get(&s, "packages").await {
         return ok_json_text(StatusCode::OK, "ok", &hit);
     }
@@ -25,7 +26,8 @@ async fn list(State(s): State<AppState>) -> ApiResult {
     ok(StatusCode::OK, "ok", value)
 }
 
-async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(get, path = "/api/packages/{id}", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+pub(crate) async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
     let key = format!("package:{id}");
     if let Some(hit) = cache::get(&s, &key).await {
         return ok_json_text(StatusCode::OK, "ok", &hit);

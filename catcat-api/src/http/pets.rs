@@ -22,15 +22,17 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// What a customer writes about a pet.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PetInput {
+pub(crate) struct PetInput {
     name: String,
     #[serde(rename = "type")]
+    #[schema(value_type = i16)]
     pet_type: PetType,
     breed: Option<String>,
     age: Option<i32>,
     #[serde(default = "unknown_gender")]
+    #[schema(value_type = i16)]
     gender: Gender,
     avatar: Option<String>,
     character: Option<String>,
@@ -120,11 +122,13 @@ impl PetInput {
     }
 }
 
-async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult {
+#[utoipa::path(get, path = "/api/pets", tag = "pets", responses((status = 200, description = "the caller's pets"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPetRepository::new(&s.pool).for_owner(user.id).await?)
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/pets", tag = "pets", request_body = PetInput, responses((status = 201, description = "created"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<PetInput>,
@@ -135,12 +139,18 @@ async fn create(
     ok(StatusCode::CREATED, "created", pet)
 }
 
-async fn one(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(get, path = "/api/pets/{id}", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "the pet; 404 unless the caller owns it"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn one(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     let pet = PgPetRepository::new(&s.pool).owned(id, user.id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "ok", pet)
 }
 
-async fn update(
+#[utoipa::path(put, path = "/api/pets/{id}", tag = "pets", request_body = PetInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn update(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
@@ -156,7 +166,12 @@ async fn update(
     ok(StatusCode::OK, "updated", pet)
 }
 
-async fn remove(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(delete, path = "/api/pets/{id}", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted; 409 if it has orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn remove(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     match PgPetRepository::new(&s.pool).delete_owned(id, user.id).await {
         Ok(0) => Err(ApiError::NotFound),
         Ok(_) => ok(StatusCode::OK, "deleted", serde_json::json!({})),

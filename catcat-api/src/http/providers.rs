@@ -29,16 +29,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/provider/orders/mine", get(mine))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Apply {
+pub(crate) struct Apply {
     real_name: String,
     id_card: String,
     certificate_url: Option<String>,
     introduction: Option<String>,
 }
 
-async fn apply(State(s): State<AppState>, user: AuthUser, ApiJson(b): ApiJson<Apply>) -> ApiResult {
+#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn apply(
+    State(s): State<AppState>,
+    user: AuthUser,
+    ApiJson(b): ApiJson<Apply>,
+) -> ApiResult {
     validate::text("realName", &b.real_name, 1, 50)?;
     validate::text("idCard", &b.id_card, 6, 32)?;
     validate::optional_text("certificateUrl", b.certificate_url.as_deref(), 500)?;
@@ -73,7 +78,8 @@ async fn apply(State(s): State<AppState>, user: AuthUser, ApiJson(b): ApiJson<Ap
     }
 }
 
-async fn available(
+#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn available(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -90,7 +96,8 @@ async fn available(
     paged(orders, page, size)
 }
 
-async fn mine(
+#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -102,7 +109,8 @@ async fn mine(
     paged(orders, page, size)
 }
 
-async fn reviews(
+#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn reviews(
     State(s): State<AppState>,
     _user: AuthUser,
     PathId(id): PathId,

@@ -23,9 +23,9 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/reviews", post(create)).route("/reviews/{id}/reply", post(reply))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NewReview {
+pub(crate) struct NewReview {
     order_id: i64,
     rating: i64,
     content: Option<String>,
@@ -33,7 +33,8 @@ struct NewReview {
     photo_urls: Vec<String>,
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/reviews", tag = "reviews", request_body = NewReview, responses((status = 201, description = "reviewed; 409 if reviewed already or not completed"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<NewReview>,
@@ -87,13 +88,14 @@ async fn create(
     ok(StatusCode::CREATED, "reviewed", review)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Reply {
+pub(crate) struct Reply {
     reply: String,
 }
 
-async fn reply(
+#[utoipa::path(post, path = "/api/reviews/{id}/reply", tag = "reviews", request_body = Reply, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "replied once"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn reply(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,

@@ -73,14 +73,15 @@ impl UserView {
     }
 }
 
-async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
+#[utoipa::path(get, path = "/api/users/me", tag = "users", responses((status = 200, description = "the full profile"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
     let u = PgUserRepository::new(&s.pool).get(user.id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "ok", UserView::full(&u))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateMe {
+pub(crate) struct UpdateMe {
     nick_name: String,
     email: Option<String>,
     avatar: Option<String>,
@@ -99,7 +100,8 @@ fn email(field: &'static str, value: &str) -> Result<(), validate::FieldError> {
     }
 }
 
-async fn update_me(
+#[utoipa::path(put, path = "/api/users/me", tag = "users", request_body = UpdateMe, responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn update_me(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<UpdateMe>,
@@ -127,14 +129,15 @@ async fn update_me(
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ChangePassword {
+pub(crate) struct ChangePassword {
     old_password: String,
     new_password: String,
 }
 
-async fn change_password(
+#[utoipa::path(put, path = "/api/users/me/password", tag = "users", request_body = ChangePassword, responses((status = 200, description = "changed; other sessions end"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn change_password(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<ChangePassword>,
@@ -154,7 +157,12 @@ async fn change_password(
     ok(StatusCode::OK, "password changed; sign in again on other devices", serde_json::json!({}))
 }
 
-async fn by_id(State(s): State<AppState>, user: AuthUser, PathId(id): PathId) -> ApiResult {
+#[utoipa::path(get, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "public profile, or full to self and admins"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+pub(crate) async fn by_id(
+    State(s): State<AppState>,
+    user: AuthUser,
+    PathId(id): PathId,
+) -> ApiResult {
     if user.id == id || user.role == UserRole::Admin {
         let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
         return ok(StatusCode::OK, "ok", UserView::full(&u));

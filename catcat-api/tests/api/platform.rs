@@ -140,3 +140,32 @@ async fn metrics_count_requests_by_route_and_time_queries() {
     assert!(text.contains("db_pool_size"), "pool gauges");
     assert!(!text.contains("/api/packages/7"), "raw paths never become labels");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes() {
+    let app = TestApp::spawn().await;
+    let (s, doc) = app.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/auth/register", "post"),
+        ("/api/orders", "post"),
+        ("/api/orders/{id}/progress", "post"),
+        ("/api/pets/{id}", "delete"),
+        ("/api/admin/packages/{id}/active", "patch"),
+        ("/health/ready", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let register = &doc["components"]["schemas"]["Register"]["properties"];
+    assert!(
+        register.get("nickName").is_some(),
+        "request schemas use the JSON field names: {register}"
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert_eq!(paths.len(), 40, "every route path of the router but /metrics and /openapi.json");
+}
