@@ -31,9 +31,6 @@ pub enum StartupError {
     /// Seeding failed.
     #[error("seeding: {0}")]
     Seed(repo_runtime::Error),
-    /// A repository does not match the database.
-    #[error("repositories do not match the database: {0}")]
-    Verify(String),
     /// Redis is configured but unreachable.
     #[error(transparent)]
     Kv(#[from] crate::infra::kv::KvError),
@@ -96,7 +93,10 @@ impl Application {
     /// Connects, migrates, seeds, verifies and binds.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
+        let t = std::time::Instant::now();
         crate::migrate::run(&pool).await?;
+        tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: migrations");
+        let t = std::time::Instant::now();
         let kv = match &config.redis_url {
             Some(url) => Kv::redis(url.expose(), &config.redis_prefix).await?,
             None => {
@@ -139,15 +139,16 @@ impl Application {
             events,
             config: Arc::new(config),
             metrics: crate::telemetry_metrics::install(),
+            verified: Arc::new(AtomicBool::new(false)),
             accepting: Arc::new(AtomicBool::new(true)),
         });
+        tracing::info!(
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "startup: store, queue and state"
+        );
+        let t = std::time::Instant::now();
         crate::seed::run(&state).await.map_err(StartupError::Seed)?;
-        let report = crate::repos::verify_all(&state.pool)
-            .await
-            .map_err(|e| StartupError::Verify(e.to_string()))?;
-        if !report.is_ok() {
-            return Err(StartupError::Verify(report.to_string()));
-        }
+        tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: seeds");
         let addr = format!("{}:{}", state.config.host, state.config.port);
         let listener = TcpListener::bind(&addr).await?;
         let (shutdown, _) = watch::channel(false);
@@ -178,6 +179,28 @@ impl Application {
     /// connections stop, and in-flight requests get `SHUTDOWN_GRACE_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self { listener, state, inbox, shutdown } = self;
+        // Every statement is checked against the live schema while the port already answers
+        // liveness; readiness waits for the result, so a mismatch never takes traffic.
+        let verifying = state.clone();
+        tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            match crate::repos::verify_all(&verifying.pool).await {
+                Ok(report) if report.is_ok() => {
+                    verifying.verified.store(true, Ordering::SeqCst);
+                    tracing::info!(
+                        statements = report.checked,
+                        elapsed_ms = t.elapsed().as_millis() as u64,
+                        "repositories verified"
+                    );
+                }
+                Ok(report) => {
+                    tracing::error!(%report, "repositories do not match the database; staying unready");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not verify the repositories; staying unready");
+                }
+            }
+        });
         // The consumer stops when draining starts, after acking the message in hand.
         let (stop_consumer, consumer_stop) = watch::channel(false);
         let persister = crate::http::orders::Persister::new(&state);

@@ -56,6 +56,8 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Renders `/metrics`.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// True once every repository statement was verified against the database.
+    pub verified: Arc<AtomicBool>,
     /// False once shutdown has begun: readiness answers 503 so the balancer drains us.
     pub accepting: Arc<AtomicBool>,
 }

@@ -26,22 +26,24 @@ pub(crate) async fn health() -> ApiResult {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Readiness {
     accepting: bool,
+    verified: bool,
     database: bool,
     cache: bool,
     migrations: bool,
 }
 
-#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache and migrations ready; 503 otherwise or while draining"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;
     let r = Readiness {
         accepting: state.is_accepting(),
+        verified: state.verified.load(std::sync::atomic::Ordering::SeqCst),
         database,
         cache: state.kv.ping().await,
         migrations,
     };
-    let up = r.accepting && r.database && r.cache && r.migrations;
+    let up = r.accepting && r.verified && r.database && r.cache && r.migrations;
     let status = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Envelope {
         success: up,

@@ -10,11 +10,20 @@ async fn health_and_readiness() {
     let app = TestApp::spawn().await;
     let (s, b) = app.call("GET", "/health", None, None).await;
     assert_eq!((s, b["data"]["status"].as_str()), (200, Some("alive")));
-    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    // Ready once the repositories are verified against the schema (just after startup).
+    let mut ready = (0, json!(null));
+    for _ in 0..100 {
+        ready = app.call("GET", "/health/ready", None, None).await;
+        if ready.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (s, b) = ready;
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         b["data"],
-        json!({ "accepting": true, "database": true, "cache": true, "migrations": true })
+        json!({ "accepting": true, "verified": true, "database": true, "cache": true, "migrations": true })
     );
 }
 
