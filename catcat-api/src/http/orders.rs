@@ -267,6 +267,15 @@ pub(crate) fn visible(order: &Order, user: &AuthUser) -> bool {
         || user.role == UserRole::Admin
 }
 
+/// The order if `user` is its assigned provider, else 404.
+pub(crate) async fn assigned(s: &AppState, id: i64, user: &AuthUser) -> Result<Order, ApiError> {
+    PgOrderRepository::new(&s.pool)
+        .get(id)
+        .await?
+        .filter(|o| o.provider_id == Some(user.id))
+        .ok_or(ApiError::NotFound)
+}
+
 /// The order if `user` may see it, else 404.
 pub(crate) async fn load_visible(
     s: &AppState,
@@ -462,11 +471,7 @@ pub(crate) async fn start(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    let order = PgOrderRepository::new(&s.pool)
-        .get(id)
-        .await?
-        .filter(|o| o.provider_id == Some(user.id))
-        .ok_or(ApiError::NotFound)?;
+    let order = assigned(&s, id, &user).await?;
     let from = order.status;
     let to = transition(from, Transition::Start, Actor::Provider, Utc::now(), order.service_at)
         .map_err(|e| refused(e, "order_not_startable"))?;
@@ -481,11 +486,7 @@ pub(crate) async fn complete(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    let order = PgOrderRepository::new(&s.pool)
-        .get(id)
-        .await?
-        .filter(|o| o.provider_id == Some(user.id))
-        .ok_or(ApiError::NotFound)?;
+    let order = assigned(&s, id, &user).await?;
     let from = order.status;
     let to = transition(from, Transition::Complete, Actor::Provider, Utc::now(), order.service_at)
         .map_err(|e| refused(e, "order_not_completable"))?;

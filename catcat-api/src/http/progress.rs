@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::{ApiJson, AuthUser, PathId};
-use super::orders::{history, load_visible};
+use super::orders::{assigned, history, load_visible};
 use crate::domain::order::{Actor, Transition, progress, transition};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProgressStatus};
@@ -72,11 +72,7 @@ pub(crate) async fn report(
             "must be at most 9 URLs of at most 500 characters",
         ));
     }
-    let order = PgOrderRepository::new(&s.pool)
-        .get(id)
-        .await?
-        .filter(|o| o.provider_id == Some(user.id))
-        .ok_or(ApiError::NotFound)?;
+    let order = assigned(&s, id, &user).await?;
     if !matches!(order.status, OrderStatus::Accepted | OrderStatus::InProgress) {
         return Err(ApiError::conflict(
             "order_not_in_service",
