@@ -72,6 +72,10 @@ pub struct Config {
     pub admin: Option<(String, Secret)>,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may take after SIGTERM (default 10).
     pub shutdown_grace_secs: u64,
+    /// `SHUTDOWN_DELAY_MS`: after SIGTERM, how long to keep serving with readiness at 503 before
+    /// closing the listener, so balancers stop routing here first (default 0: a Kubernetes
+    /// preStop pause does this job).
+    pub shutdown_delay_ms: u64,
 }
 
 /// A configuration the service refuses to start with.
@@ -143,6 +147,7 @@ impl Config {
             sms_url: var("SMS_URL"),
             admin,
             shutdown_grace_secs: parse("SHUTDOWN_GRACE_SECS", 10)?,
+            shutdown_delay_ms: parse("SHUTDOWN_DELAY_MS", 0)?,
         };
         config.check()?;
         Ok(config)

@@ -206,6 +206,7 @@ impl Application {
         let persister = crate::http::orders::Persister::new(&state);
         let consumer = tokio::spawn(crate::infra::queue::consume(inbox, persister, consumer_stop));
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
+        let delay = Duration::from_millis(state.config.shutdown_delay_ms);
         let accepting = state.accepting.clone();
         let pool = state.pool.clone();
         let mut stop = shutdown.subscribe();
@@ -216,7 +217,10 @@ impl Application {
                 _ = stop.wait_for(|s| *s) => {}
             }
             accepting.store(false, Ordering::SeqCst);
-            tracing::info!("shutting down: readiness is 503, draining in-flight requests");
+            tracing::info!(delay_ms = delay.as_millis() as u64, "shutting down: readiness is 503");
+            // Still serving, so requests routed here before the balancer noticed succeed.
+            tokio::time::sleep(delay).await;
+            tracing::info!("closing the listener; draining in-flight requests");
             let _ = drain_started.send(true);
         };
         let app = crate::http::router(state);

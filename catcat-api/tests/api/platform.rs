@@ -25,6 +25,18 @@ async fn health_and_readiness() {
         b["data"],
         json!({ "accepting": true, "verified": true, "database": true, "cache": true, "migrations": true })
     );
+    // SIGTERM: readiness turns 503 while the service still answers, then the port closes.
+    app.shutdown.trigger();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!((s, b["data"]["accepting"].as_bool()), (503, Some(false)), "{b}");
+    let (s, _) = app.call("GET", "/api/packages", None, None).await;
+    assert_eq!(s, 200, "requests still routed here are served");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        app.http.get(format!("{}/health", app.base)).send().await.is_err(),
+        "then the listener closes"
+    );
 }
 
 #[tokio::test]

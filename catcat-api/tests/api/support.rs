@@ -117,6 +117,7 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         sms_url: Some(sms_url.into()),
         admin: Some(("+8610000000000".into(), Secret::new("admin-password-1"))),
         shutdown_grace_secs: 5,
+        shutdown_delay_ms: 400,
     }
 }
 
