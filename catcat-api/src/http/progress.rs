@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::{ApiJson, AuthUser, PathId};
-use super::orders::{assigned, history, load_visible};
+use super::orders::{history, load_visible};
 use crate::domain::order::{Actor, Transition, progress, transition};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProgressStatus};
@@ -72,16 +72,25 @@ pub(crate) async fn report(
             "must be at most 9 URLs of at most 500 characters",
         ));
     }
-    let order = assigned(&s, id, &user).await?;
+    // One transaction with the order row locked: two reports cannot both pass the checks, and
+    // a report that moves the order moves it together with its history row.
+    let mut client = s.pool.get().await.map_err(repo_runtime::Error::from)?;
+    let tx = client.transaction().await.map_err(repo_runtime::Error::from)?;
+    let order = PgOrderRepository::new(&tx)
+        .lock(id)
+        .await?
+        .filter(|o| o.provider_id == Some(user.id))
+        .ok_or(ApiError::NotFound)?;
     if !matches!(order.status, OrderStatus::Accepted | OrderStatus::InProgress) {
         return Err(ApiError::conflict(
             "order_not_in_service",
             "progress is reported for accepted or started orders",
         ));
     }
-    let last = PgProgressRepository::new(&s.pool).last_step(id).await?;
+    let last = PgProgressRepository::new(&tx).last_step(id).await?;
     let moves_to = progress(last, b.status)
         .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
+    let now = Utc::now();
     let entry = Progress {
         id: s.ids.next_id(),
         order_id: id,
@@ -92,49 +101,41 @@ pub(crate) async fn report(
         longitude: b.longitude,
         address: b.address,
         image_urls: serde_json::json!(b.image_urls),
-        created_at: Utc::now(),
+        created_at: now,
     };
-    match moves_to {
-        Some(to) => {
-            let from = order.status;
-            let t = if to == OrderStatus::InProgress {
-                Transition::Start
-            } else {
-                Transition::Complete
-            };
-            transition(from, t, Actor::Provider, Utc::now(), order.service_at)
-                .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
-            // The report and the order's move happen together or not at all.
-            let mut client = s.pool.get().await.map_err(repo_runtime::Error::from)?;
-            let tx = client.transaction().await.map_err(repo_runtime::Error::from)?;
-            let now = Utc::now();
-            let orders = PgOrderRepository::new(&tx);
-            let moved = if to == OrderStatus::InProgress {
-                orders.start(id, user.id, from, to, now).await?
-            } else {
-                orders.complete(id, user.id, from, to, now).await?
-            };
-            if moved == 0 {
-                return Err(ApiError::conflict(
-                    "order_not_in_service",
-                    "the order changed meanwhile; reload it",
-                ));
-            }
-            PgOrderHistoryRepository::new(&tx)
-                .insert(&history(&s, id, Some(from), to, user.id, None))
-                .await?;
-            PgProgressRepository::new(&tx).insert(&entry).await?;
-            tx.commit().await.map_err(repo_runtime::Error::from)?;
-            if to == OrderStatus::Completed {
-                PgProviderRepository::new(&s.pool).count_visit(user.id, now).await?;
-            }
-            let event =
-                serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": user.id });
-            s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
+    let mut moved = None;
+    if let Some(to) = moves_to {
+        let from = order.status;
+        let t =
+            if to == OrderStatus::InProgress { Transition::Start } else { Transition::Complete };
+        transition(from, t, Actor::Provider, now, order.service_at)
+            .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
+        let orders = PgOrderRepository::new(&tx);
+        let changed = if to == OrderStatus::InProgress {
+            orders.start(id, user.id, from, to, now).await?
+        } else {
+            orders.complete(id, user.id, from, to, now).await?
+        };
+        if changed == 0 {
+            return Err(ApiError::conflict(
+                "order_not_in_service",
+                "the order changed meanwhile; reload it",
+            ));
         }
-        None => {
-            PgProgressRepository::new(&s.pool).insert(&entry).await?;
+        PgOrderHistoryRepository::new(&tx)
+            .insert(&history(&s, id, Some(from), to, user.id, None))
+            .await?;
+        moved = Some((from, to));
+    }
+    PgProgressRepository::new(&tx).insert(&entry).await?;
+    tx.commit().await.map_err(repo_runtime::Error::from)?;
+    if let Some((from, to)) = moved {
+        if to == OrderStatus::Completed {
+            PgProviderRepository::new(&s.pool).count_visit(user.id, now).await?;
         }
+        let event =
+            serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": user.id });
+        s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
     }
     cache::forget(&s, &format!("progress:{id}")).await;
     ok(StatusCode::CREATED, "reported", entry)

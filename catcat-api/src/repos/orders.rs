@@ -64,6 +64,10 @@ pub trait OrderRepository {
     #[sql("INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>) ON CONFLICT (id) DO NOTHING")]
     async fn insert_once(&self, order: &Order) -> Result<u64>;
 
+    /// The order, its row locked until the transaction ends.
+    #[sql("SELECT <<columns>> FROM <<table>> WHERE <<where:id>> FOR UPDATE")]
+    async fn lock(&self, id: i64) -> Result<Option<Order>>;
+
     /// A customer's orders, newest first.
     #[sql(
         "SELECT <<columns>>, <<total>> FROM <<table>> WHERE customer_id = @customer_id <<if some(status)>>AND status = @status<</if>> ORDER BY created_at DESC, id DESC <<paginate>>"

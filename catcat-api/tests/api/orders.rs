@@ -347,3 +347,39 @@ async fn booking_input_is_checked() {
     let (_, mine) = app.call("GET", "/api/orders/my", Some(&customer), None).await;
     assert_eq!(mine["data"]["total"].as_i64(), Some(0), "nothing was queued");
 }
+
+#[tokio::test]
+async fn concurrent_progress_reports_pass_the_checks_one_at_a_time() {
+    let app = TestApp::spawn().await;
+    let (customer, _, _) = app.register(&phone()).await;
+    let pet = add_cat(&app, &customer).await;
+    let (_, b) = book(&app, &customer, pet, "race").await;
+    let order = b["data"]["orderId"].as_i64().unwrap();
+    persisted(&app, &customer, order).await;
+    let (sitter, _) = provider(&app).await;
+    let (s, _) =
+        app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
+    assert_eq!(s, 200);
+    let path = format!("/api/orders/{order}/progress");
+    let answers = futures_util::future::join_all(
+        (0..30).map(|_| app.call("POST", &path, Some(&sitter), Some(json!({ "status": 1 })))),
+    )
+    .await;
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|(s, b)| *s == 409 && b["error"] == json!("progress_out_of_order"))
+        .count();
+    assert_eq!((created, refused), (1, 29), "{answers:?}");
+    let (_, list) = app.call("GET", &path, Some(&customer), None).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_repository_matches_the_migrated_schema() {
+    let app = TestApp::spawn().await;
+    let pool = catcat_api::startup::database_pool(&super::support::db_url(&app), 2).unwrap();
+    let report = catcat_api::repos::verify_all(&pool).await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert!(report.checked > 100, "every statement of every repository: {}", report.checked);
+}

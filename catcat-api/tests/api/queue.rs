@@ -121,7 +121,5 @@ async fn a_consumer_killed_mid_stream_and_restarted_persists_every_order_once() 
 }
 
 fn first_db_url(app: &TestApp) -> String {
-    let url = super::support::server_url();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    format!("{base}/{}", app.db)
+    super::support::db_url(app)
 }

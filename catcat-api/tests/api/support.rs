@@ -241,3 +241,10 @@ pub(crate) async fn login(app: &TestApp, phone: &str, password: &str) -> String 
     assert_eq!(s, 200, "{b}");
     b["data"]["accessToken"].as_str().unwrap().to_owned()
 }
+
+/// The URL of a test app's database.
+pub(crate) fn db_url(app: &TestApp) -> String {
+    let url = server_url();
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    format!("{base}/{}", app.db)
+}
