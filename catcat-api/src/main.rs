@@ -1,6 +1,11 @@
 //! `catcat-api [serve]` runs the service; `catcat-api migrate` applies the migrations and exits.
 
 use catcat_api::config::Config;
+
+/// mimalloc returns freed memory to the system and allocates faster than glibc under this
+/// load (measured in the session notes).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use catcat_api::startup::{Application, migrate_only};
 
 #[tokio::main]
