@@ -401,12 +401,81 @@ macro_rules! guarded {
         if $update.await? == 0 {
             return Err(ApiError::conflict($code, "the order changed meanwhile; reload it"));
         }
-        PgOrderHistoryRepository::new(&tx).insert(&history(&$s, $order.id, Some($from), $to, $user.id, $remark)).await?;
+        PgOrderHistoryRepository::new(&tx)
+            .insert(&history(&$s, $order.id, Some($from), $to, $user.id, $remark))
+            .await?;
         tx.commit().await.map_err(repo_runtime::Error::from)?;
-        metrics::counter!("order_transitions_total", "to" => format!("{:?}", $to)).increment(1);
-        let event = serde_json::json!({ "orderId": $order.id, "from": $from, "to": $to, "operatorId": $user.id });
-        $s.events.publish("order.status_changed", $s.ids.next_id(), &event).await;
+        after_move(&$s, $order.id, $user.id, $from, $to).await?;
     }};
+}
+
+/// Moves an order its assigned provider works on (Accepted → InProgress, InProgress →
+/// Completed) inside `tx`, with its history row; 409 `code` when the order moved meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn provider_move(
+    s: &AppState,
+    tx: &deadpool_postgres::Transaction<'_>,
+    id: i64,
+    provider: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+    code: &'static str,
+) -> Result<(), ApiError> {
+    let orders = PgOrderRepository::new(tx);
+    let changed = if to == OrderStatus::InProgress {
+        orders.start(id, provider, from, to, now).await?
+    } else {
+        orders.complete(id, provider, from, to, now).await?
+    };
+    if changed == 0 {
+        return Err(ApiError::conflict(code, "the order changed meanwhile; reload it"));
+    }
+    PgOrderHistoryRepository::new(tx)
+        .insert(&history(s, id, Some(from), to, provider, None))
+        .await?;
+    Ok(())
+}
+
+/// What follows a committed status change: the counter, the provider's visit count when the
+/// order is completed, and the `order.status_changed` event.
+pub(crate) async fn after_move(
+    s: &AppState,
+    id: i64,
+    operator: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> Result<(), ApiError> {
+    metrics::counter!("order_transitions_total", "to" => format!("{to:?}")).increment(1);
+    if to == OrderStatus::Completed {
+        PgProviderRepository::new(&s.pool).count_visit(operator, Utc::now()).await?;
+    }
+    let event =
+        serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": operator });
+    s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
+    Ok(())
+}
+
+/// Start or complete: the assigned provider moves the order one step.
+async fn provider_step(
+    s: &AppState,
+    user: AuthUser,
+    id: i64,
+    t: Transition,
+    code: &'static str,
+    message: &str,
+) -> ApiResult {
+    let order = assigned(s, id, &user).await?;
+    let from = order.status;
+    let now = Utc::now();
+    let to = transition(from, t, Actor::Provider, now, order.service_at)
+        .map_err(|e| refused(e, code))?;
+    let mut client = s.pool.get().await.map_err(repo_runtime::Error::from)?;
+    let tx = client.transaction().await.map_err(repo_runtime::Error::from)?;
+    provider_move(s, &tx, id, user.id, from, to, now, code).await?;
+    tx.commit().await.map_err(repo_runtime::Error::from)?;
+    after_move(s, id, user.id, from, to).await?;
+    ok(StatusCode::OK, message, serde_json::json!({ "orderId": id, "status": to }))
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -471,13 +540,7 @@ pub(crate) async fn start(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    let order = assigned(&s, id, &user).await?;
-    let from = order.status;
-    let to = transition(from, Transition::Start, Actor::Provider, Utc::now(), order.service_at)
-        .map_err(|e| refused(e, "order_not_startable"))?;
-    guarded!(s, order, user, from, to, None, "order_not_startable", |orders, now| orders
-        .start(id, user.id, from, to, now));
-    ok(StatusCode::OK, "started", serde_json::json!({ "orderId": id, "status": to }))
+    provider_step(&s, user, id, Transition::Start, "order_not_startable", "started").await
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -486,12 +549,5 @@ pub(crate) async fn complete(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    let order = assigned(&s, id, &user).await?;
-    let from = order.status;
-    let to = transition(from, Transition::Complete, Actor::Provider, Utc::now(), order.service_at)
-        .map_err(|e| refused(e, "order_not_completable"))?;
-    guarded!(s, order, user, from, to, None, "order_not_completable", |orders, now| orders
-        .complete(id, user.id, from, to, now));
-    PgProviderRepository::new(&s.pool).count_visit(user.id, Utc::now()).await?;
-    ok(StatusCode::OK, "completed", serde_json::json!({ "orderId": id, "status": to }))
+    provider_step(&s, user, id, Transition::Complete, "order_not_completable", "completed").await
 }

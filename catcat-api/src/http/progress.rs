@@ -9,16 +9,14 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok, ok_json_text};
 use super::extract::{ApiJson, AuthUser, PathId};
-use super::orders::{history, load_visible};
+use super::orders::{after_move, load_visible, provider_move};
 use crate::domain::order::{Actor, Transition, progress, transition};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProgressStatus};
 use crate::infra::cache;
 use crate::repos::orders::{
-    OrderRepository, PgOrderHistoryRepository, PgOrderRepository, PgProgressRepository, Progress,
-    ProgressRepository,
+    OrderRepository, PgOrderRepository, PgProgressRepository, Progress, ProgressRepository,
 };
-use crate::repos::providers::{PgProviderRepository, ProviderRepository};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -110,32 +108,13 @@ pub(crate) async fn report(
             if to == OrderStatus::InProgress { Transition::Start } else { Transition::Complete };
         transition(from, t, Actor::Provider, now, order.service_at)
             .map_err(|e| ApiError::conflict("progress_out_of_order", e.to_string()))?;
-        let orders = PgOrderRepository::new(&tx);
-        let changed = if to == OrderStatus::InProgress {
-            orders.start(id, user.id, from, to, now).await?
-        } else {
-            orders.complete(id, user.id, from, to, now).await?
-        };
-        if changed == 0 {
-            return Err(ApiError::conflict(
-                "order_not_in_service",
-                "the order changed meanwhile; reload it",
-            ));
-        }
-        PgOrderHistoryRepository::new(&tx)
-            .insert(&history(&s, id, Some(from), to, user.id, None))
-            .await?;
+        provider_move(&s, &tx, id, user.id, from, to, now, "order_not_in_service").await?;
         moved = Some((from, to));
     }
     PgProgressRepository::new(&tx).insert(&entry).await?;
     tx.commit().await.map_err(repo_runtime::Error::from)?;
     if let Some((from, to)) = moved {
-        if to == OrderStatus::Completed {
-            PgProviderRepository::new(&s.pool).count_visit(user.id, now).await?;
-        }
-        let event =
-            serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": user.id });
-        s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
+        after_move(&s, id, user.id, from, to).await?;
     }
     cache::forget(&s, &format!("progress:{id}")).await;
     ok(StatusCode::CREATED, "reported", entry)
