@@ -37,6 +37,10 @@ pub enum MigrateError {
 /// Applies every migration not yet applied; how many ran.
 pub async fn run(pool: &Pool) -> Result<usize, MigrateError> {
     let mut conn = pool.get().await.map_err(repo_runtime::Error::from)?;
+    // The usual start finds everything applied: one read, no lock, no DDL.
+    if current(&PgMigrationRepository::new(&conn).applied().await) {
+        return Ok(0);
+    }
     PgMigrationRepository::new(&conn).lock(LOCK_KEY).await?;
     let result = apply(&mut conn).await;
     // Unlock even when a migration failed; a dropped connection releases it too.
@@ -72,8 +76,13 @@ async fn apply(conn: &mut deadpool_postgres::Object) -> Result<usize, MigrateErr
 
 /// Whether every embedded migration has been applied.
 pub async fn is_current(pool: &Pool) -> bool {
-    match PgMigrationRepository::new(pool).applied().await {
-        Ok(applied) => MIGRATIONS.iter().all(|(v, _, _)| applied.iter().any(|a| a.version == *v)),
-        Err(_) => false,
-    }
+    current(&PgMigrationRepository::new(pool).applied().await)
+}
+
+/// Whether `applied` (the table's rows, or the error of reading a table not yet created) holds
+/// every embedded migration.
+fn current(applied: &Result<Vec<AppliedMigration>, repo_runtime::Error>) -> bool {
+    applied.as_ref().is_ok_and(|applied| {
+        MIGRATIONS.iter().all(|(v, _, _)| applied.iter().any(|a| a.version == *v))
+    })
 }

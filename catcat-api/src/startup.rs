@@ -15,6 +15,7 @@ use crate::config::{Config, Env};
 use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
 use crate::infra::passwords::Passwords;
+use crate::infra::queue::{Events, Inbox, Queue};
 use crate::infra::sms::SmsSender;
 use crate::infra::tokens::Tokens;
 use crate::state::AppState;
@@ -58,7 +59,7 @@ impl Shutdown {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    inbox: crate::infra::queue::Inbox,
+    inbox: Inbox,
     shutdown: watch::Sender<bool>,
 }
 
@@ -89,36 +90,49 @@ pub async fn migrate_only(config: &Config) -> Result<usize, StartupError> {
     Ok(crate::migrate::run(&pool).await?)
 }
 
+async fn connect_store(config: &Config) -> Result<Kv, StartupError> {
+    match &config.redis_url {
+        Some(url) => Ok(Kv::redis(url.expose(), &config.redis_prefix).await?),
+        None => {
+            tracing::warn!(
+                "REDIS_URL is not set: codes, throttles and caches live in this process (single node only)"
+            );
+            Ok(Kv::memory())
+        }
+    }
+}
+
+async fn connect_queue(config: &Config) -> Result<(Queue, Inbox, Events), StartupError> {
+    match &config.nats_url {
+        Some(url) => {
+            crate::infra::queue::nats(url, crate::infra::queue::Names::new(&config.nats_prefix))
+                .await
+                .map_err(StartupError::Queue)
+        }
+        None => {
+            tracing::warn!(
+                "NATS_URL is not set: orders are queued in this process (single node only)"
+            );
+            Ok(crate::infra::queue::local())
+        }
+    }
+}
+
 impl Application {
     /// Connects, migrates, seeds, verifies and binds.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
         let t = std::time::Instant::now();
-        crate::migrate::run(&pool).await?;
-        tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: migrations");
-        let t = std::time::Instant::now();
-        let kv = match &config.redis_url {
-            Some(url) => Kv::redis(url.expose(), &config.redis_prefix).await?,
-            None => {
-                tracing::warn!(
-                    "REDIS_URL is not set: codes, throttles and caches live in this process (single node only)"
-                );
-                Kv::memory()
-            }
-        };
-        let (queue, inbox, events) = match &config.nats_url {
-            Some(url) => {
-                crate::infra::queue::nats(url, crate::infra::queue::Names::new(&config.nats_prefix))
-                    .await
-                    .map_err(StartupError::Queue)?
-            }
-            None => {
-                tracing::warn!(
-                    "NATS_URL is not set: orders are queued in this process (single node only)"
-                );
-                crate::infra::queue::local()
-            }
-        };
+        // The database, the store and the queue are independent: connect to all three at once.
+        let ((), kv, (queue, inbox, events)) = tokio::try_join!(
+            async { crate::migrate::run(&pool).await.map(drop).map_err(StartupError::from) },
+            connect_store(&config),
+            connect_queue(&config),
+        )?;
+        tracing::info!(
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "startup: migrations checked, store and queue connected"
+        );
         let sms = match (&config.sms_url, config.env) {
             (Some(url), _) => SmsSender::Http { url: url.clone() },
             (None, Env::Dev) => SmsSender::Log,
@@ -142,10 +156,6 @@ impl Application {
             verified: Arc::new(AtomicBool::new(false)),
             accepting: Arc::new(AtomicBool::new(true)),
         });
-        tracing::info!(
-            elapsed_ms = t.elapsed().as_millis() as u64,
-            "startup: store, queue and state"
-        );
         let t = std::time::Instant::now();
         crate::seed::run(&state).await.map_err(StartupError::Seed)?;
         tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: seeds");

@@ -91,26 +91,24 @@ pub const MAX_DELIVER: i64 = 5;
 pub async fn nats(url: &str, names: Names) -> Result<(Queue, Inbox, Events), QueueError> {
     let client = async_nats::connect(url).await.map_err(err)?;
     let js = jetstream::new(client);
-    let orders = js
-        .get_or_create_stream(stream::Config {
+    let (orders, _events) = tokio::try_join!(
+        js.get_or_create_stream(stream::Config {
             name: names.stream("ORDERS"),
             subjects: vec![names.subject("order.queue")],
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
-        })
-        .await
-        .map_err(err)?;
-    js.get_or_create_stream(stream::Config {
-        name: names.stream("EVENTS"),
-        subjects: vec![
-            names.subject("order.created"),
-            names.subject("order.status_changed"),
-            names.subject("review.created"),
-        ],
-        duplicate_window: Duration::from_secs(120),
-        ..Default::default()
-    })
-    .await
+        }),
+        js.get_or_create_stream(stream::Config {
+            name: names.stream("EVENTS"),
+            subjects: vec![
+                names.subject("order.created"),
+                names.subject("order.status_changed"),
+                names.subject("review.created"),
+            ],
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        }),
+    )
     .map_err(err)?;
     let consumer = orders
         .get_or_create_consumer(
