@@ -12,8 +12,10 @@ use tokio::sync::watch;
 use tokio_postgres::NoTls;
 
 use crate::config::{Config, Env};
+use crate::infra::cache::Cache;
 use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
+use crate::infra::local_cache::LocalTier;
 use crate::infra::passwords::Passwords;
 use crate::infra::queue::{Events, Inbox, Queue};
 use crate::infra::sms::SmsSender;
@@ -102,18 +104,58 @@ async fn connect_store(config: &Config) -> Result<Kv, StartupError> {
     }
 }
 
-async fn connect_queue(config: &Config) -> Result<(Queue, Inbox, Events), StartupError> {
+type Queues = (Queue, Inbox, Events, Option<async_nats::Client>);
+
+/// NATS (JetStream for orders and events, core NATS for cache invalidations) or the in-process
+/// queue. A reconnect clears `tier`, since invalidations may have been missed meanwhile.
+async fn connect_queue(config: &Config, tier: &Arc<LocalTier>) -> Result<Queues, StartupError> {
     match &config.nats_url {
         Some(url) => {
-            crate::infra::queue::nats(url, crate::infra::queue::Names::new(&config.nats_prefix))
+            let events_tier = tier.clone();
+            let client = async_nats::ConnectOptions::new()
+                .event_callback(move |event| {
+                    let tier = events_tier.clone();
+                    async move { crate::infra::cache::on_nats_event(&tier, &event) }
+                })
+                .connect(url.as_str())
                 .await
-                .map_err(StartupError::Queue)
+                .map_err(|e| StartupError::Queue(crate::infra::queue::err(e)))?;
+            let names = crate::infra::queue::Names::new(&config.nats_prefix);
+            let (queue, inbox, events) = crate::infra::queue::nats(client.clone(), names)
+                .await
+                .map_err(StartupError::Queue)?;
+            Ok((queue, inbox, events, Some(client)))
         }
         None => {
             tracing::warn!(
                 "NATS_URL is not set: orders are queued in this process (single node only)"
             );
-            Ok(crate::infra::queue::local())
+            let (queue, inbox, events) = crate::infra::queue::local();
+            Ok((queue, inbox, events, None))
+        }
+    }
+}
+
+/// The cache tiers: see [`crate::infra::cache`] for when the in-process tier is on.
+async fn cache_tiers(
+    config: &Config,
+    tier: Arc<LocalTier>,
+    nats: Option<async_nats::Client>,
+) -> Result<Cache, StartupError> {
+    match (nats, &config.redis_url) {
+        (Some(client), _) => {
+            let subject =
+                crate::infra::queue::Names::new(&config.nats_prefix).subject("cache.invalidate");
+            Cache::coherent(tier, client, subject)
+                .await
+                .map_err(|e| StartupError::Queue(crate::infra::queue::err(e)))
+        }
+        (None, None) => Ok(Cache::single_node(tier)),
+        (None, Some(_)) => {
+            tracing::warn!(
+                "REDIS_URL without NATS_URL: no channel to tell other replicas about writes, so the in-process cache tier is off"
+            );
+            Ok(Cache::shared_only())
         }
     }
 }
@@ -124,11 +166,13 @@ impl Application {
         let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
         let t = std::time::Instant::now();
         // The database, the store and the queue are independent: connect to all three at once.
-        let ((), kv, (queue, inbox, events)) = tokio::try_join!(
+        let tier = Arc::new(LocalTier::new(crate::infra::cache::LOCAL_ENTRIES));
+        let ((), kv, (queue, inbox, events, nats)) = tokio::try_join!(
             async { crate::migrate::run(&pool).await.map(drop).map_err(StartupError::from) },
             connect_store(&config),
-            connect_queue(&config),
+            connect_queue(&config, &tier),
         )?;
+        let cache = cache_tiers(&config, tier, nats).await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "startup: migrations checked, store and queue connected"
@@ -141,6 +185,7 @@ impl Application {
         let state = AppState::new(crate::state::Shared {
             pool,
             kv,
+            cache,
             tokens: Tokens::new(
                 config.jwt_secret.expose().as_bytes(),
                 &config.jwt_issuer,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use deadpool_postgres::Pool;
 
 use crate::config::Config;
+use crate::infra::cache::Cache;
 use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
 use crate::infra::passwords::Passwords;
@@ -40,6 +41,8 @@ pub struct Shared {
     pub pool: Pool,
     /// Redis or the in-process store.
     pub kv: Kv,
+    /// The in-process cache tier and its invalidation channel.
+    pub cache: Cache,
     /// Access tokens.
     pub tokens: Tokens,
     /// Password hashing.

@@ -26,14 +26,11 @@ pub(crate) async fn list(
     PathId(id): PathId,
 ) -> ApiResult {
     load_visible(&s, id, &user).await?;
-    let key = format!("progress:{id}");
-    if let Some(hit) = cache::get(&s, &key).await {
-        return ok_json_text(StatusCode::OK, "ok", &hit);
-    }
-    let value = serde_json::to_value(PgProgressRepository::new(&s.pool).for_order(id).await?)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    cache::put(&s, &key, &value, cache::PROGRESS_TTL).await;
-    ok(StatusCode::OK, "ok", value)
+    let text = cache::cached(&s, &format!("progress:{id}"), cache::PROGRESS_TTL, || async {
+        Ok(PgProgressRepository::new(&s.pool).for_order(id).await?)
+    })
+    .await?;
+    ok_json_text(StatusCode::OK, "ok", &text)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -119,19 +119,15 @@ pub(crate) async fn reviews(
     let (page, size, limit, offset) = q.paging()?;
     let reviews = PgReviewRepository::new(&s.pool);
     let list = reviews.for_provider(id, limit, offset).await?;
-    let key = format!("rating:{id}");
-    let average = match cache::get(&s, &key).await {
-        Some(v) => serde_json::from_str::<serde_json::Value>(&v)
-            .ok()
-            .and_then(|v| v.as_str().and_then(|a| a.parse::<Decimal>().ok())),
-        None => {
-            let average = reviews.average(id).await?;
-            let stored = average
-                .map_or(serde_json::Value::Null, |a| serde_json::Value::String(a.to_string()));
-            cache::put(&s, &key, &stored, cache::RATING_TTL).await;
-            average
-        }
-    };
+    // Cached as the decimal's text (or null), read back exactly.
+    let stored = cache::cached(&s, &format!("rating:{id}"), cache::RATING_TTL, || async {
+        Ok(reviews.average(id).await?.map(|a| a.to_string()))
+    })
+    .await?;
+    let average = serde_json::from_str::<Option<String>>(&stored)
+        .ok()
+        .flatten()
+        .and_then(|a| a.parse::<Decimal>().ok());
     let total_pages = list.page_count(size as u64);
     ok(
         StatusCode::OK,

@@ -168,13 +168,10 @@ pub(crate) async fn by_id(
         return ok(StatusCode::OK, "ok", UserView::full(&u));
     }
     // Public profiles are cached; the user's own writes and admin changes invalidate them.
-    let key = format!("user:{id}");
-    if let Some(hit) = cache::get(&s, &key).await {
-        return ok_json_text(StatusCode::OK, "ok", &hit);
-    }
-    let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
-    let value = serde_json::to_value(UserView::public(&u))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    cache::put(&s, &key, &value, cache::PROFILE_TTL).await;
-    ok(StatusCode::OK, "ok", value)
+    let text = cache::cached(&s, &format!("user:{id}"), cache::PROFILE_TTL, || async {
+        let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
+        Ok(UserView::public(&u))
+    })
+    .await?;
+    ok_json_text(StatusCode::OK, "ok", &text)
 }

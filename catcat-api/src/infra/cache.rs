@@ -1,11 +1,25 @@
-//! Cache-aside in the shared store, so an invalidation by one replica is seen by all:
-//! packages (1 h), public profiles (30 min), provider ratings (10 min), order progress (5 min).
+//! Cache-aside in two tiers: an in-process tier ([`LocalTier`]) in front of the shared store
+//! (Redis), so a hot read costs no network round trip at all:
+//! packages (1 h), public profiles (30 min), provider ratings (10 min), order progress (5 min);
+//! the in-process tier keeps an entry at most [`crate::infra::local_cache::MAX_AGE`].
+//!
+//! A write drops the key from the shared store and from this replica's tier, and publishes the
+//! key on the invalidation subject (core NATS), which every replica listens to. A replica whose
+//! connection to NATS drops or lags clears its tier when it reconnects. With Redis but without
+//! NATS there is no way to reach the other replicas, so the in-process tier is off; with neither
+//! (one node) it is on, since there is nobody else.
+//!
 //! A store failure never fails a request: it reads through to the database.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use futures_util::StreamExt;
+use serde::Serialize;
 
+use crate::http::error::ApiError;
+use crate::infra::local_cache::LocalTier;
 use crate::state::AppState;
 
 /// Package list and package lifetimes.
@@ -16,29 +30,116 @@ pub const PROFILE_TTL: Duration = Duration::from_secs(1800);
 pub const RATING_TTL: Duration = Duration::from_secs(600);
 /// Order progress lifetime.
 pub const PROGRESS_TTL: Duration = Duration::from_secs(300);
+/// Entries the in-process tier holds at most.
+pub const LOCAL_ENTRIES: usize = 4096;
 
-/// The cached JSON text under `key`, if any (sent as it is, never parsed).
-pub async fn get(s: &AppState, key: &str) -> Option<String> {
-    match s.kv.get(&format!("cache:{key}")).await {
-        Ok(hit) => hit,
-        Err(e) => {
-            tracing::warn!(error = %e, key, "cache read failed; reading through");
-            None
+/// The in-process tier and how invalidations reach the other replicas.
+#[derive(Debug)]
+pub struct Cache {
+    local: Option<Arc<LocalTier>>,
+    bus: Option<(async_nats::Client, String)>,
+}
+
+impl Cache {
+    /// Only the shared store (several replicas and no way to tell them about writes).
+    pub fn shared_only() -> Self {
+        Self { local: None, bus: None }
+    }
+
+    /// An in-process tier that nobody else needs to hear about (a single node).
+    pub fn single_node(local: Arc<LocalTier>) -> Self {
+        Self { local: Some(local), bus: None }
+    }
+
+    /// An in-process tier kept coherent over `subject`: subscribes before returning, so no
+    /// invalidation published after this is missed, and drops whatever arrives there.
+    /// `local` is the tier the NATS connection clears when it reconnects.
+    pub async fn coherent(
+        local: Arc<LocalTier>,
+        client: async_nats::Client,
+        subject: String,
+    ) -> Result<Self, async_nats::SubscribeError> {
+        let mut invalidations = client.subscribe(subject.clone()).await?;
+        let tier = local.clone();
+        tokio::spawn(async move {
+            while let Some(message) = invalidations.next().await {
+                match std::str::from_utf8(&message.payload) {
+                    Ok(key) => tier.invalidate(key),
+                    Err(_) => tier.clear(),
+                }
+            }
+        });
+        Ok(Self { local: Some(local), bus: Some((client, subject)) })
+    }
+
+    /// The in-process tier, if on.
+    pub fn local(&self) -> Option<&LocalTier> {
+        self.local.as_deref()
+    }
+}
+
+/// The JSON text under `key`; on a miss in both tiers, what `load` gives, serialized and
+/// cached for `ttl`. Errors of `load` (a 404, say) are returned and nothing is cached.
+pub async fn cached<T, F, Fut>(
+    s: &AppState,
+    key: &str,
+    ttl: Duration,
+    load: F,
+) -> Result<Arc<str>, ApiError>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let local = s.cache.local();
+    let ticket = match local {
+        Some(tier) => {
+            if let Some(hit) = tier.get(key) {
+                metrics::counter!("cache_lookups_total", "tier" => "local").increment(1);
+                return Ok(hit);
+            }
+            Some(tier.ticket())
         }
+        None => None,
+    };
+    let shared_key = format!("cache:{key}");
+    let text: Arc<str> = match s.kv.get(&shared_key).await {
+        Ok(Some(hit)) => {
+            metrics::counter!("cache_lookups_total", "tier" => "shared").increment(1);
+            hit.into()
+        }
+        found => {
+            if let Err(e) = found {
+                tracing::warn!(error = %e, key, "cache read failed; reading through");
+            }
+            metrics::counter!("cache_lookups_total", "tier" => "miss").increment(1);
+            let value = load().await?;
+            let text =
+                serde_json::to_string(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Err(e) = s.kv.set(&shared_key, &text, ttl).await {
+                tracing::warn!(error = %e, key, "cache write failed");
+            }
+            text.into()
+        }
+    };
+    if let (Some(tier), Some(ticket)) = (local, ticket) {
+        tier.insert(ticket, key, text.clone(), ttl);
     }
+    Ok(text)
 }
 
-/// Caches `value` under `key` for `ttl`.
-pub async fn put(s: &AppState, key: &str, value: &Value, ttl: Duration) {
-    if let Err(e) = s.kv.set(&format!("cache:{key}"), &value.to_string(), ttl).await {
-        tracing::warn!(error = %e, key, "cache write failed");
-    }
-}
-
-/// Drops `key`.
+/// Drops `key` everywhere: the shared store, this replica's tier, the other replicas' tiers.
 pub async fn forget(s: &AppState, key: &str) {
     if let Err(e) = s.kv.del(&format!("cache:{key}")).await {
         tracing::warn!(error = %e, key, "cache invalidation failed");
+    }
+    if let Some(tier) = s.cache.local() {
+        tier.invalidate(key);
+    }
+    if let Some((client, subject)) = &s.cache.bus
+        && let Err(e) = client.publish(subject.clone(), key.to_owned().into()).await
+    {
+        tracing::warn!(error = %e, key, "cache invalidation was not published");
     }
 }
 
@@ -47,5 +148,29 @@ pub async fn forget_package(s: &AppState, id: Option<i64>) {
     forget(s, "packages").await;
     if let Some(id) = id {
         forget(s, &format!("package:{id}")).await;
+    }
+}
+
+/// What a NATS connection should do to `tier` on its events: after a reconnect or a slow
+/// consumer, invalidations may have been missed, so everything goes.
+pub fn on_nats_event(tier: &LocalTier, event: &async_nats::Event) {
+    if matches!(event, async_nats::Event::Connected | async_nats::Event::SlowConsumer(_)) {
+        tier.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reconnect_clears_the_tier() {
+        let tier = LocalTier::new(16);
+        tier.insert(tier.ticket(), "k", "v".into(), PACKAGES_TTL);
+        on_nats_event(&tier, &async_nats::Event::Disconnected);
+        assert!(!tier.is_empty());
+        on_nats_event(&tier, &async_nats::Event::Connected);
+        assert!(tier.is_empty());
+        assert!(crate::infra::local_cache::MAX_AGE < PROGRESS_TTL);
     }
 }

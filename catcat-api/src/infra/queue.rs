@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 #[error("queue error: {0}")]
 pub struct QueueError(String);
 
-fn err(e: impl std::fmt::Display) -> QueueError {
+pub(crate) fn err(e: impl std::fmt::Display) -> QueueError {
     QueueError(e.to_string())
 }
 
@@ -33,7 +33,8 @@ impl Names {
         Self { prefix: prefix.to_owned() }
     }
 
-    fn subject(&self, name: &str) -> String {
+    /// `name` under the prefix.
+    pub fn subject(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
 
@@ -88,8 +89,10 @@ const BATCH: usize = 16;
 pub const MAX_DELIVER: i64 = 5;
 
 /// Connects to NATS and creates (or finds) the streams and the durable consumer.
-pub async fn nats(url: &str, names: Names) -> Result<(Queue, Inbox, Events), QueueError> {
-    let client = async_nats::connect(url).await.map_err(err)?;
+pub async fn nats(
+    client: async_nats::Client,
+    names: Names,
+) -> Result<(Queue, Inbox, Events), QueueError> {
     let js = jetstream::new(client);
     let (orders, _events) = tokio::try_join!(
         js.get_or_create_stream(stream::Config {

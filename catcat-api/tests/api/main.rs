@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod cluster;
 mod orders;
 mod pets;
 mod platform;

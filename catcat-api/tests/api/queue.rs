@@ -66,7 +66,8 @@ async fn a_consumer_killed_mid_stream_and_restarted_persists_every_order_once() 
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // 200 orders queued, each published twice (a retried publish), while nothing consumes.
-    let (queue, _inbox, _) = nats(&nats_url(), Names::new(&first.nats_prefix)).await.unwrap();
+    let client = async_nats::connect(nats_url()).await.unwrap();
+    let (queue, _inbox, _) = nats(client, Names::new(&first.nats_prefix)).await.unwrap();
     let ids: Vec<i64> = (0..200).map(|i| 9_000_000_000 + i).collect();
     for &id in &ids {
         let payload = serde_json::to_vec(&order(id, customer, pet)).unwrap();

@@ -96,6 +96,10 @@ pub(crate) struct TestApp {
     pub(crate) db: String,
     pub(crate) nats_prefix: String,
     pub(crate) shutdown: Shutdown,
+    /// What it was started with (a replica shares all of it).
+    pub(crate) config: Config,
+    /// False for replicas: the first app drops the database and streams.
+    owner: bool,
 }
 
 /// The configuration a test app runs with.
@@ -128,12 +132,31 @@ impl TestApp {
         let db_url = create_database(&db).await;
         let (sms_url, outbox) = sms_stand_in().await;
         let cfg = config(&db_url, &sms_url);
-        let nats_prefix = cfg.nats_prefix.clone();
-        let app = Application::build(cfg).await.expect("the service starts");
+        Self::start(cfg, db, outbox, true).await
+    }
+
+    async fn start(config: Config, db: String, outbox: Outbox, owner: bool) -> Self {
+        let nats_prefix = config.nats_prefix.clone();
+        let app = Application::build(config.clone()).await.expect("the service starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_handle();
         tokio::spawn(app.run_until_stopped());
-        Self { base, http: reqwest::Client::new(), outbox, db, nats_prefix, shutdown }
+        Self {
+            base,
+            http: reqwest::Client::new(),
+            outbox,
+            db,
+            nats_prefix,
+            shutdown,
+            config,
+            owner,
+        }
+    }
+
+    /// Another replica of this service: same database, Redis key space, NATS names, secrets
+    /// and SMS stand-in, its own port and process state.
+    pub(crate) async fn replica(&self) -> Self {
+        Self::start(self.config.clone(), self.db.clone(), self.outbox.clone(), false).await
     }
 
     /// `METHOD path` with an optional bearer token and JSON body; (status, body).
@@ -191,6 +214,9 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.trigger();
+        if !self.owner {
+            return;
+        }
         let db = self.db.clone();
         let prefix = self.nats_prefix.clone();
         let _ = std::thread::spawn(move || {
