@@ -22,6 +22,9 @@ use crate::infra::sms::SmsSender;
 use crate::infra::tokens::Tokens;
 use crate::state::AppState;
 
+/// How often histogram samples are folded into their buckets.
+const METRICS_UPKEEP: Duration = Duration::from_secs(5);
+
 /// Why the service did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -260,6 +263,16 @@ impl Application {
         let (stop_consumer, consumer_stop) = watch::channel(false);
         let persister = crate::http::orders::Persister::new(&state);
         let consumer = tokio::spawn(crate::infra::queue::consume(inbox, persister, consumer_stop));
+        // Histogram samples pile up in the recorder until they are drained; without a scrape
+        // that is a leak proportional to the request count, so drain them on a timer too.
+        let metrics = state.metrics.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(METRICS_UPKEEP);
+            loop {
+                every.tick().await;
+                metrics.run_upkeep();
+            }
+        });
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
         let delay = Duration::from_millis(state.config.shutdown_delay_ms);
         let accepting = state.accepting.clone();
