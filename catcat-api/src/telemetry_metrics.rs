@@ -1,12 +1,15 @@
 //! Prometheus metrics: requests by route and status with latency histograms, database pool
 //! and query timings (from the generated repositories' observer), business counters.
 
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use repo_runtime::{QueryEvent, QueryObserver};
 
@@ -49,19 +52,58 @@ impl QueryObserver for QueryMetrics {
 
 /// Counts and times every request by its route template (never the raw path).
 pub async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let route = req.extensions().get::<MatchedPath>().map(|p| intern(p.as_str()));
+    let method = req.method().clone();
     let start = Instant::now();
     let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("route", route), ("method", method), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2])
-        .record(start.elapsed().as_secs_f64());
+    let (requests, duration) =
+        request_metrics(route.unwrap_or("unmatched"), &method, response.status());
+    requests.increment(1);
+    duration.record(start.elapsed().as_secs_f64());
     response
+}
+
+type RequestKey = (&'static str, Method, StatusCode);
+
+/// The request counter and latency histogram of a route, method and status, looked up once and
+/// then reused: a request costs a read lock and a small hash, no label strings or allocations.
+fn request_metrics(
+    route: &'static str,
+    method: &Method,
+    status: StatusCode,
+) -> (Counter, Histogram) {
+    static HANDLES: OnceLock<RwLock<HashMap<RequestKey, (Counter, Histogram)>>> = OnceLock::new();
+    let handles = HANDLES.get_or_init(RwLock::default);
+    let key = (route, method.clone(), status);
+    if let Some(found) = handles.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return found.clone();
+    }
+    let method_label = intern(method.as_str());
+    let status_label = intern(status.as_str());
+    let made = (
+        metrics::counter!("http_requests_total", "route" => route, "method" => method_label, "status" => status_label),
+        metrics::histogram!("http_request_duration_seconds", "route" => route, "method" => method_label),
+    );
+    handles.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(made).clone()
+}
+
+/// One `'static` copy of each distinct label value: route templates, methods and status codes
+/// are a small fixed set (unmatched paths are labelled "unmatched", never by their text).
+fn intern(value: &str) -> &'static str {
+    static SEEN: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(RwLock::default);
+    if let Some(found) = seen.read().unwrap_or_else(PoisonError::into_inner).get(value) {
+        return found;
+    }
+    let mut seen = seen.write().unwrap_or_else(PoisonError::into_inner);
+    match seen.get(value) {
+        Some(found) => found,
+        None => {
+            let leaked: &'static str = Box::leak(value.to_owned().into_boxed_str());
+            seen.insert(leaked);
+            leaked
+        }
+    }
 }
 
 /// Pool gauges, read when metrics are scraped.
