@@ -3,7 +3,8 @@
 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{admin, auth, health, orders, packages, pets, progress, providers, reviews, users};
 
@@ -25,7 +26,7 @@ use super::{admin, auth, health, orders, packages, pets, progress, providers, re
         admin::create_package, admin::update_package, admin::delete_package, admin::package_active,
         admin::providers, admin::approve, admin::reject,
     ),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &Envelopes)
 )]
 pub struct ApiDoc;
 
@@ -40,6 +41,65 @@ impl Modify for Bearer {
                     HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
                 ),
             );
+        }
+    }
+}
+
+/// What every successful answer looks like ([`super::error::Envelope`] with `data`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // described, never built: the handlers build `Envelope`
+pub(crate) struct Success {
+    /// Always true here.
+    success: bool,
+    /// The HTTP status.
+    code: u16,
+    /// For people.
+    message: String,
+    /// The payload; its shape is described by the operation.
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+}
+
+/// What every refused request looks like ([`super::error::Envelope`] without `data`).
+#[derive(ToSchema)]
+#[allow(dead_code)] // described, never built: `ApiError` builds `Envelope`
+pub(crate) struct Failure {
+    /// Always false here.
+    success: bool,
+    /// The HTTP status.
+    code: u16,
+    /// For people.
+    message: String,
+    /// A stable machine code, such as `validation`, `not_found` or `invalid_transition`.
+    error: String,
+    /// The request field at fault, on 400/422 answers about one field.
+    field: Option<String>,
+}
+
+/// Gives every response of every operation its body: the success envelope for 2xx, the error
+/// envelope for the rest (a response that already names a body keeps it).
+pub(crate) struct Envelopes;
+
+impl Modify for Envelopes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert("Success".into(), Success::schema());
+        components.schemas.insert("Failure".into(), Failure::schema());
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &mut operation.responses.responses {
+                    let RefOr::T(response) = response else { continue };
+                    if !response.content.is_empty() {
+                        continue;
+                    }
+                    let schema = if status.starts_with('2') { "Success" } else { "Failure" };
+                    let content =
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
+                    response.content.insert("application/json".into(), content);
+                }
+            }
         }
     }
 }

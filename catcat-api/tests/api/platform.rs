@@ -189,4 +189,39 @@ async fn the_openapi_document_describes_the_routes() {
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert_eq!(paths.len(), 40, "every route path of the router but /metrics and /openapi.json");
+
+    // Every answer of every operation has a body: the success or the error envelope.
+    let mut answers = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                let expected = if status.starts_with('2') { "Success" } else { "Failure" };
+                assert_eq!(
+                    schema.as_str(),
+                    Some(&*format!("#/components/schemas/{expected}")),
+                    "{method} {path} {status}"
+                );
+                answers += 1;
+            }
+        }
+    }
+    assert!(answers > 200, "{answers} answers described");
+    // The error envelope described is the one sent: same fields, none missing, none extra.
+    let (s, refused) =
+        app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": "12" }))).await;
+    assert_eq!(s, 422, "{refused}");
+    let failure = doc["components"]["schemas"]["Failure"]["properties"].as_object().unwrap();
+    let mut described: Vec<&String> = failure.keys().collect();
+    let mut sent: Vec<&String> = refused.as_object().unwrap().keys().collect();
+    described.sort();
+    sent.sort();
+    assert_eq!(described, sent);
+    let success = doc["components"]["schemas"]["Success"]["properties"].as_object().unwrap();
+    let (_, packages) = app.call("GET", "/api/packages", None, None).await;
+    let mut described: Vec<&String> = success.keys().collect();
+    let mut sent: Vec<&String> = packages.as_object().unwrap().keys().collect();
+    described.sort();
+    sent.sort();
+    assert_eq!(described, sent);
 }
