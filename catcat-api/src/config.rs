@@ -37,6 +37,35 @@ pub enum Env {
 /// The development JWT secret, refused outside dev mode.
 pub const DEV_JWT_SECRET: &str = "catcat-development-secret-do-not-use-in-production";
 
+/// What `catcat-api help` prints: the commands and every variable [`Config::from_env`] reads.
+pub const USAGE: &str = "\
+catcat-api: door-to-door cat sitting.
+
+usage: catcat-api [serve]   run the service (migrations and seeds first)
+       catcat-api migrate   apply the migrations and exit
+       catcat-api help      print this
+
+environment (unset or empty means the default):
+  CATCAT_ENV           dev (default) or prod; prod refuses weak secrets and a log SMS sender
+  HOST, PORT           where to listen (default 0.0.0.0:8080; PORT=0 picks a free port)
+  DATABASE_URL         PostgreSQL (default postgres://postgres:postgres@127.0.0.1:5432/catcat)
+  DATABASE_POOL_SIZE   connections per replica (default 16)
+  REDIS_URL            Redis; unset: an in-process store, single node
+  REDIS_PREFIX         start of every key (default catcat:)
+  NATS_URL             NATS with JetStream; unset: an in-process queue, single node
+  NATS_PREFIX          put before every subject and stream name (default none)
+  JWT_SECRET           HS256 key, at least 32 bytes outside dev
+  JWT_ISSUER           default catcat
+  JWT_AUDIENCE         default catcat-api
+  WORKER_ID            snowflake worker id, 0 to 31 (default 0)
+  SMS_URL              where the HTTP SMS sender posts; required outside dev
+  ADMIN_PHONE          with ADMIN_PASSWORD: seed this administrator when none exists
+  ADMIN_PASSWORD
+  SHUTDOWN_GRACE_SECS  time in-flight requests get after SIGTERM (default 10)
+  SHUTDOWN_DELAY_MS    time to keep serving with readiness at 503 before closing (default 0)
+  RUST_LOG             log filter (default info)
+";
+
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -177,5 +206,28 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every variable the reader asks for is in the usage text (so `help` cannot go stale).
+    #[test]
+    fn usage_names_every_variable() {
+        let source = include_str!("config.rs");
+        let mut names = Vec::new();
+        for call in ["var(\"", "parse(\""] {
+            for (at, _) in source.match_indices(call) {
+                let rest = &source[at + call.len()..];
+                let name = &rest[..rest.find('"').unwrap_or(0)];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                    names.push(name);
+                }
+            }
+        }
+        assert!(names.len() >= 17, "found only {names:?}");
+        for name in names {
+            assert!(super::USAGE.contains(name), "`{name}` is read but not in USAGE");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! `catcat-api [serve]` runs the service; `catcat-api migrate` applies the migrations and exits.
+//! `catcat-api [serve]` runs the service; `catcat-api migrate` applies the migrations and exits;
+//! `catcat-api help` lists the commands and the environment variables.
 
 use catcat_api::config::Config;
 
@@ -12,9 +13,14 @@ use catcat_api::startup::{Application, migrate_only};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let command = std::env::args().nth(1);
+    if let Some("help" | "-h" | "--help") = command.as_deref() {
+        std::io::Write::write_all(&mut std::io::stdout(), catcat_api::config::USAGE.as_bytes())?;
+        return Ok(());
+    }
     let config = Config::from_env()?;
     catcat_api::telemetry::init(config.env);
-    match std::env::args().nth(1).as_deref() {
+    match command.as_deref() {
         None | Some("serve") => {
             let app = Application::build(config).await?;
             tracing::info!(port = app.port(), "listening");
@@ -24,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
             let ran = migrate_only(&config).await?;
             tracing::info!(ran, "migrations applied");
         }
-        Some(other) => anyhow::bail!("unknown command `{other}`; use `serve` or `migrate`"),
+        Some(other) => anyhow::bail!("unknown command `{other}`; use `serve`, `migrate` or `help`"),
     }
     Ok(())
 }
