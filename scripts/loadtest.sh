@@ -4,7 +4,8 @@
 # database-bound path (GET /api/users/me vs the yardstick's /db/users/1), at 64 and 400
 # connections: requests/s, p50 and p99 from the same wrk run, and the ratio to the yardstick;
 # then startup time (exec -> first /health answer), stripped binary size, RSS idle and under load.
-# Needs wrk (installed from Debian packages when missing). DURATION=10s by default.
+# Needs wrk (installed from Debian packages when missing). DURATION=10s (each wrk run) and ROUNDS=3
+# (alternations of the two servers per cell) by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -81,7 +82,11 @@ run() { # url token connections -> "rps p50 p99" in $out
   wrk -t2 -c"$3" -d"$duration" --latency -H "Authorization: Bearer $2" "$1" >"$out.raw"
   awk '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { print rps, p50, p99 }' "$out.raw" >"$out"
 }
-printf '%-12s %5s %12s %9s %9s %14s %8s\n' path conns "catcat rps" p50 p99 "yardstick rps" ratio
+# Each cell alternates the two servers $rounds times and reports the median run of each (this
+# machine is noisy: one run against one run can differ by 20 %), with the spread of the ratio.
+rounds="${ROUNDS:-3}"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+printf '%-7s %5s %11s %9s %9s %14s %6s %13s\n' path conns "catcat rps" p50 p99 "yardstick rps" ratio "ratio spread"
 for conns in 64 400; do
   for kind in cached db; do
     if [ "$kind" = cached ]; then
@@ -89,23 +94,34 @@ for conns in 64 400; do
     else
       ours="$api/users/me"; theirs=http://127.0.0.1:18080/db/users/1
     fi
-    run "$ours" "$token" "$conns" &
-    wrk_pid=$!
-    sleep 2
-    r=$(rss "$api_pid"); [ "$r" -gt "$peak_rss" ] && peak_rss=$r
-    wait "$wrk_pid"
-    read -r rps p50 p99 <"$out"
-    run "$theirs" "$base_token" "$conns"
-    read -r brps _ _ <"$out"
+    : >"$out.ours"; : >"$out.theirs"; : >"$out.ratios"
+    for _ in $(seq "$rounds"); do
+      run "$ours" "$token" "$conns" &
+      wrk_pid=$!
+      sleep 2
+      r=$(rss "$api_pid"); [ "$r" -gt "$peak_rss" ] && peak_rss=$r
+      wait "$wrk_pid"
+      read -r rps p50 p99 <"$out"
+      echo "$rps $p50 $p99" >>"$out.ours"
+      run "$theirs" "$base_token" "$conns"
+      read -r brps _ _ <"$out"
+      echo "$brps" >>"$out.theirs"
+      awk -v a="$rps" -v b="$brps" 'BEGIN { printf "%.3f\n", a / b }' >>"$out.ratios"
+    done
+    rps=$(cut -d' ' -f1 "$out.ours" | median)
+    read -r _ p50 p99 < <(grep -m1 "^$rps " "$out.ours")
+    brps=$(median <"$out.theirs")
     ratio=$(awk -v a="$rps" -v b="$brps" 'BEGIN { printf "%.2fx", a / b }')
-    printf '%-12s %5s %12s %9s %9s %14s %8s\n' "$kind" "$conns" "$rps" "$p50" "$p99" "$brps" "$ratio"
+    spread=$(sort -n "$out.ratios" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }')
+    printf '%-7s %5s %11s %9s %9s %14s %6s %13s\n' "$kind" "$conns" "$rps" "$p50" "$p99" "$brps" "$ratio" "$spread"
   done
 done
-rm -f "$out" "$out.raw"
+rm -f "$out" "$out.raw" "$out.ours" "$out.theirs" "$out.ratios"
 strip -o "$target/catcat-api.stripped" "$target/release/catcat-api"
-size_mb=$(awk -v b="$(stat -c %s "$target/catcat-api.stripped")" 'BEGIN { printf "%.1f", b / 1048576 }')
+size_bytes=$(stat -c %s "$target/catcat-api.stripped")
+size_mb=$(awk -v b="$size_bytes" 'BEGIN { printf "%.2f MB = %.2f MiB", b / 1e6, b / 1048576 }')
 echo
 echo "startup (exec -> first answer of /health, and of /health/ready once every statement is verified):"
 echo "  $startups"
-echo "stripped binary: ${size_mb} MB"
+echo "stripped binary: ${size_bytes} bytes (${size_mb})"
 echo "RSS idle (after a registration and two logins): ${idle_rss} MB, under load (sampled): ${peak_rss} MB"

@@ -25,12 +25,12 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/admin/providers/{id}/approve", post(approve))
-        .route("/admin/providers/{id}/reject", post(reject))
-        .route("/admin/users/{id}/status", put(set_status))
-        .route("/admin/users/{id}/role", put(set_role))
-        .route("/admin/users", get(users))
-        .route("/admin/orders", get(orders))
+        .route("/api/admin/providers/{id}/approve", post(approve))
+        .route("/api/admin/providers/{id}/reject", post(reject))
+        .route("/api/admin/users/{id}/status", put(set_status))
+        .route("/api/admin/users/{id}/role", put(set_role))
+        .route("/api/admin/users", get(users))
+        .route("/api/admin/orders", get(orders))
         .merge(more_routes())
 }
 
@@ -179,11 +179,11 @@ pub(crate) async fn orders(
 /// Admin routes for packages, providers and statistics.
 pub(crate) fn more_routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/statistics", get(statistics))
-        .route("/admin/packages", get(packages).post(create_package))
-        .route("/admin/packages/{id}", put(update_package).delete(delete_package))
-        .route("/admin/packages/{id}/active", axum::routing::patch(package_active))
-        .route("/admin/providers", get(providers))
+        .route("/api/admin/statistics", get(statistics))
+        .route("/api/admin/packages", get(packages).post(create_package))
+        .route("/api/admin/packages/{id}", put(update_package).delete(delete_package))
+        .route("/api/admin/packages/{id}/active", axum::routing::patch(package_active))
+        .route("/api/admin/providers", get(providers))
 }
 
 #[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]

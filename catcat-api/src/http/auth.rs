@@ -27,12 +27,12 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/auth/send-code", post(send_code))
-        .route("/auth/register", post(register))
-        .route("/auth/login", post(login))
-        .route("/auth/login-sms", post(login_sms))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
+        .route("/api/auth/send-code", post(send_code))
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/login-sms", post(login_sms))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/logout", post(logout))
 }
 
 const CODE_TTL: Duration = Duration::from_secs(300);

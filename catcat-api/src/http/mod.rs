@@ -22,9 +22,18 @@ use crate::state::AppState;
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// Every route of the service.
+/// Every route of the service, flat: each resource router spells its full `/api/...` paths (a
+/// nested router would cost a prefix strip and a second dispatch per request), and both layers
+/// wrap each route once, as one stack.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let layers = (
+        DefaultBodyLimit::max(BODY_LIMIT),
+        axum::middleware::from_fn(crate::telemetry_metrics::track),
+    );
+    Router::new()
+        .merge(health::router())
+        .route("/metrics", axum::routing::get(metrics))
+        .route("/openapi.json", axum::routing::get(openapi::document))
         .merge(auth::router())
         .merge(users::router())
         .merge(pets::router())
@@ -33,14 +42,8 @@ pub fn router(state: AppState) -> Router {
         .merge(providers::router())
         .merge(reviews::router())
         .merge(admin::router())
-        .fallback(|| async { error::ApiError::NotFound });
-    Router::new()
-        .merge(health::router())
-        .route("/metrics", axum::routing::get(metrics))
-        .route("/openapi.json", axum::routing::get(openapi::document))
-        .nest("/api", api)
-        .layer(axum::middleware::from_fn(crate::telemetry_metrics::track))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(layers)
         .with_state(state)
 }
 

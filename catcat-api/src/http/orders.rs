@@ -29,14 +29,17 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/orders", post(create))
-        .route("/orders/my", get(mine))
-        .route("/orders/{id}", get(detail))
-        .route("/orders/{id}/cancel", post(cancel))
-        .route("/orders/{id}/accept", post(accept))
-        .route("/orders/{id}/start", post(start))
-        .route("/orders/{id}/complete", post(complete))
-        .route("/orders/{id}/progress", get(super::progress::list).post(super::progress::report))
+        .route("/api/orders", post(create))
+        .route("/api/orders/my", get(mine))
+        .route("/api/orders/{id}", get(detail))
+        .route("/api/orders/{id}/cancel", post(cancel))
+        .route("/api/orders/{id}/accept", post(accept))
+        .route("/api/orders/{id}/start", post(start))
+        .route("/api/orders/{id}/complete", post(complete))
+        .route(
+            "/api/orders/{id}/progress",
+            get(super::progress::list).post(super::progress::report),
+        )
 }
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]

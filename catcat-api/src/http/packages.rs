@@ -12,7 +12,7 @@ use crate::repos::packages::{PackageRepository, PgPackageRepository};
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/packages", get(list)).route("/packages/{id}", get(one))
+    Router::new().route("/api/packages", get(list)).route("/api/packages/{id}", get(one))
 }
 
 #[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]

@@ -17,8 +17,8 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/pets", get(list).post(create))
-        .route("/pets/{id}", get(one).put(update).delete(remove))
+        .route("/api/pets", get(list).post(create))
+        .route("/api/pets/{id}", get(one).put(update).delete(remove))
 }
 
 /// What a customer writes about a pet.

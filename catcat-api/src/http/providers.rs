@@ -23,10 +23,10 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/providers/apply", post(apply))
-        .route("/providers/{id}/reviews", get(reviews))
-        .route("/provider/orders/available", get(available))
-        .route("/provider/orders/mine", get(mine))
+        .route("/api/providers/apply", post(apply))
+        .route("/api/providers/{id}/reviews", get(reviews))
+        .route("/api/provider/orders/available", get(available))
+        .route("/api/provider/orders/mine", get(mine))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -20,7 +20,7 @@ use crate::repos::providers::{
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/reviews", post(create)).route("/reviews/{id}/reply", post(reply))
+    Router::new().route("/api/reviews", post(create)).route("/api/reviews/{id}/reply", post(reply))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -20,9 +20,9 @@ use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/users/me", get(me).put(update_me))
-        .route("/users/me/password", put(change_password))
-        .route("/users/{id}", get(by_id))
+        .route("/api/users/me", get(me).put(update_me))
+        .route("/api/users/me/password", put(change_password))
+        .route("/api/users/{id}", get(by_id))
 }
 
 /// A user as the API shows them; never the password hash.
