@@ -25,6 +25,23 @@ macro_rules! int_enum {
             }
         }
 
+        /// In the API description: an integer, one of the values, each named in the text.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let names: Vec<String> = Self::ALL
+                    .iter()
+                    .map(|v| format!("{} = {:?}", v.value(), v))
+                    .collect();
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer)
+                    .enum_values(Some(Self::ALL.iter().map(|v| v.value())))
+                    .description(Some(names.join(", ")))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_i16(self.value())
@@ -93,5 +110,13 @@ mod tests {
         assert_eq!(serde_json::from_str::<OrderStatus>("-1").unwrap(), OrderStatus::Queued);
         let err = serde_json::from_str::<PetType>("3").unwrap_err().to_string();
         assert!(err.contains("3 is not a valid PetType; expected one of 1, 2, 99"), "{err}");
+    }
+
+    #[test]
+    fn enums_are_described_as_their_integers() {
+        let schema = serde_json::to_value(<UserRole as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["type"], "integer");
+        assert_eq!(schema["enum"], serde_json::json!([1, 2, 99]));
+        assert_eq!(schema["description"], "1 = Customer, 2 = ServiceProvider, 99 = Admin");
     }
 }

@@ -13,11 +13,12 @@ use super::error::{ApiError, ApiResult, ok};
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
 use super::orders::{ListQuery, paged};
 use super::users::UserView;
+use super::views::{Empty, Paged};
 use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
-use crate::repos::orders::{OrderRepository, PgOrderRepository};
-use crate::repos::packages::{PackageRepository, PgPackageRepository};
-use crate::repos::providers::{PgProviderRepository, ProviderRepository};
+use crate::repos::orders::{Order, OrderRepository, PgOrderRepository};
+use crate::repos::packages::{PackageRepository, PgPackageRepository, ServicePackage};
+use crate::repos::providers::{PgProviderRepository, Provider, ProviderRepository};
 use crate::repos::users::{
     PgRefreshTokenRepository, PgUserRepository, RefreshTokenRepository, UserRepository,
 };
@@ -58,7 +59,7 @@ async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiRe
     ok(StatusCode::OK, "decided", providers.get(id).await?)
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn approve(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -68,7 +69,7 @@ pub(crate) async fn approve(
     decide(&s, id, ProviderVerify::Approved, &body).await
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn reject(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -81,11 +82,10 @@ pub(crate) async fn reject(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct StatusBody {
-    #[schema(value_type = i16)]
     status: UserStatus,
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}/status", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/users/{id}/status", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     admin: AdminUser,
@@ -109,11 +109,10 @@ pub(crate) async fn set_status(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RoleBody {
-    #[schema(value_type = i16)]
     role: UserRole,
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn set_role(
     State(s): State<AppState>,
     admin: AdminUser,
@@ -143,7 +142,7 @@ pub(crate) struct UserQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn users(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -165,7 +164,7 @@ pub(crate) async fn users(
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
-#[utoipa::path(get, path = "/api/admin/orders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/orders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn orders(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -186,7 +185,7 @@ pub(crate) fn more_routes() -> Router<AppState> {
         .route("/api/admin/providers", get(providers))
 }
 
-#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     let users = PgUserRepository::new(&s.pool).count_by_role().await?;
     let orders = PgOrderRepository::new(&s.pool);
@@ -196,20 +195,32 @@ pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> 
         .applications(Some(ProviderVerify::Pending), 1, 0)
         .await?
         .total;
-    let users: serde_json::Map<String, serde_json::Value> =
-        users.into_iter().map(|(r, n)| (r.value().to_string(), n.into())).collect();
-    let orders: serde_json::Map<String, serde_json::Value> =
-        by_status.into_iter().map(|(st, n)| (st.value().to_string(), n.into())).collect();
-    ok(
-        StatusCode::OK,
-        "ok",
-        serde_json::json!({
-            "usersByRole": users,
-            "ordersByStatus": orders,
-            "revenue": revenue.to_string().parse::<f64>().unwrap_or(0.0),
-            "pendingProviderApplications": pending,
-        }),
-    )
+    let answer = Statistics {
+        users_by_role: users.into_iter().map(|(r, n)| (r.value().to_string(), n)).collect(),
+        orders_by_status: by_status
+            .into_iter()
+            .map(|(st, n)| (st.value().to_string(), n))
+            .collect(),
+        revenue,
+        pending_provider_applications: pending,
+    };
+    ok(StatusCode::OK, "ok", answer)
+}
+
+/// The platform in numbers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Statistics {
+    /// Users per role value (`"1"`: customers, `"2"`: providers, `"99"`: admins).
+    users_by_role: std::collections::BTreeMap<String, i64>,
+    /// Orders per status value.
+    orders_by_status: std::collections::BTreeMap<String, i64>,
+    /// The sum of completed orders' prices.
+    #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64)]
+    revenue: repo_runtime::types::Decimal,
+    /// Provider applications waiting for a decision.
+    pending_provider_applications: u64,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -264,8 +275,8 @@ impl PackageInput {
         id: i64,
         price: repo_runtime::types::Decimal,
         created_at: chrono::DateTime<Utc>,
-    ) -> crate::repos::packages::ServicePackage {
-        crate::repos::packages::ServicePackage {
+    ) -> ServicePackage {
+        ServicePackage {
             id,
             name: self.name.trim().to_owned(),
             description: self.description,
@@ -282,12 +293,12 @@ impl PackageInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
 }
 
-#[utoipa::path(post, path = "/api/admin/packages", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/packages", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created", body = ServicePackage), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -300,7 +311,7 @@ pub(crate) async fn create_package(
     ok(StatusCode::CREATED, "created", package)
 }
 
-#[utoipa::path(put, path = "/api/admin/packages/{id}", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/packages/{id}", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = ServicePackage), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn update_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -318,7 +329,7 @@ pub(crate) async fn update_package(
     ok(StatusCode::OK, "updated", package)
 }
 
-#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn delete_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -328,7 +339,7 @@ pub(crate) async fn delete_package(
         return Err(ApiError::NotFound);
     }
     crate::infra::cache::forget_package(&s, Some(id)).await;
-    ok(StatusCode::OK, "deleted", serde_json::json!({}))
+    ok(StatusCode::OK, "deleted", Empty {})
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -337,7 +348,7 @@ pub(crate) struct ActiveBody {
     is_active: bool,
 }
 
-#[utoipa::path(patch, path = "/api/admin/packages/{id}/active", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/admin/packages/{id}/active", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = PackageActive), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn package_active(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -348,7 +359,15 @@ pub(crate) async fn package_active(
         return Err(ApiError::NotFound);
     }
     crate::infra::cache::forget_package(&s, Some(id)).await;
-    ok(StatusCode::OK, "updated", serde_json::json!({ "id": id, "isActive": b.is_active }))
+    ok(StatusCode::OK, "updated", PackageActive { id, is_active: b.is_active })
+}
+
+/// A package's id and whether it is offered.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PackageActive {
+    id: i64,
+    is_active: bool,
 }
 
 #[derive(Deserialize)]
@@ -359,7 +378,7 @@ pub(crate) struct ProviderQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/providers", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/providers", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn providers(
     State(s): State<AppState>,
     _admin: AdminUser,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{ApiJson, AuthUser};
 use super::users::UserView;
+use super::views::Empty;
 use crate::domain::validate;
 use crate::domain::{UserRole, UserStatus};
 use crate::infra::tokens::{REFRESH_TTL, hash, new_refresh_token};
@@ -46,7 +47,7 @@ pub(crate) struct SendCode {
     phone: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/send-code", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones); 429 with Retry-After when throttled"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(post, path = "/api/auth/send-code", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones); 429 with Retry-After when throttled", body = CodeSent), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn send_code(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<SendCode>,
@@ -74,7 +75,7 @@ pub(crate) async fn send_code(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     // The same answer whether or not the phone is registered.
-    ok(StatusCode::OK, "code sent", serde_json::json!({ "expiresIn": CODE_TTL.as_secs() }))
+    ok(StatusCode::OK, "code sent", CodeSent { expires_in: CODE_TTL.as_secs() })
 }
 
 /// Checks and consumes a code: single use, at most five attempts.
@@ -98,8 +99,16 @@ async fn check_code(s: &AppState, phone: &str, code: &str) -> Result<(), ApiErro
     Err(wrong())
 }
 
+/// What sending a code answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CodeSent {
+    /// Seconds the code stays valid.
+    expires_in: u64,
+}
+
 /// What a sign-in answers.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Session {
     access_token: String,
@@ -170,7 +179,7 @@ pub(crate) struct Register {
     nick_name: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Register, responses((status = 201, description = "registered and signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Register, responses((status = 201, description = "registered and signed in", body = Session), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn register(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<Register>,
@@ -225,7 +234,7 @@ pub(crate) struct Login {
     password: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in", body = Session), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     let Some(user) = PgUserRepository::new(&s.pool).by_phone(&b.phone).await? else {
@@ -247,7 +256,7 @@ pub(crate) struct LoginSms {
     code: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/login-sms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(post, path = "/api/auth/login-sms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in", body = Session), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn login_sms(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<LoginSms>,
@@ -266,7 +275,7 @@ pub(crate) struct RefreshBody {
     refresh_token: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "a new token pair; reuse of a rotated token revokes its family"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "a new token pair; reuse of a rotated token revokes its family", body = Session), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn refresh(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<RefreshBody>,
@@ -314,7 +323,7 @@ pub(crate) async fn refresh(
     ok(StatusCode::OK, "refreshed", session)
 }
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked", body = Empty), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn logout(
     State(s): State<AppState>,
     user: AuthUser,
@@ -326,5 +335,5 @@ pub(crate) async fn logout(
     {
         tokens.revoke_family(t.family_id, Utc::now()).await?;
     }
-    ok(StatusCode::OK, "signed out", serde_json::json!({}))
+    ok(StatusCode::OK, "signed out", Empty {})
 }

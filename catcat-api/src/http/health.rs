@@ -17,12 +17,20 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/health", get(health)).route("/health/ready", get(ready))
 }
 
-#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "the process is alive"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "the process is alive", body = Alive), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn health() -> ApiResult {
-    ok(StatusCode::OK, "alive", serde_json::json!({ "status": "alive" }))
+    ok(StatusCode::OK, "alive", Alive { status: "alive" })
 }
 
-#[derive(Serialize)]
+/// What liveness answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Alive {
+    /// Always `alive`.
+    status: &'static str,
+}
+
+/// What readiness answers (with 503 and `success: false` when any check fails).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Readiness {
     accepting: bool,
@@ -32,7 +40,7 @@ pub(crate) struct Readiness {
     migrations: bool,
 }
 
-#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining", body = Readiness), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;

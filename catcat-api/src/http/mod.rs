@@ -13,6 +13,7 @@ pub mod progress;
 pub mod providers;
 pub mod reviews;
 pub mod users;
+pub(crate) mod views;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -2,6 +2,7 @@
 //! types (`ToSchema`), so it cannot drift from the code.
 
 use axum::Json;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
@@ -76,8 +77,8 @@ pub(crate) struct Failure {
     field: Option<String>,
 }
 
-/// Gives every response of every operation its body: the success envelope for 2xx, the error
-/// envelope for the rest (a response that already names a body keeps it).
+/// Gives every response of every operation its body: for 2xx the success envelope, with `data`
+/// described by the operation's `body = …` type; the error envelope for the rest.
 pub(crate) struct Envelopes;
 
 impl Modify for Envelopes {
@@ -91,18 +92,25 @@ impl Modify for Envelopes {
             for operation in operations.into_iter().flatten() {
                 for (status, response) in &mut operation.responses.responses {
                     let RefOr::T(response) = response else { continue };
-                    if !response.content.is_empty() {
-                        continue;
-                    }
-                    let schema = if status.starts_with('2') { "Success" } else { "Failure" };
-                    let content =
-                        ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
-                    response.content.insert("application/json".into(), content);
+                    let data = response.content.shift_remove(JSON).and_then(|c| c.schema);
+                    let schema: RefOr<Schema> = match data {
+                        _ if !status.starts_with('2') => Ref::from_schema_name("Failure").into(),
+                        None => Ref::from_schema_name("Success").into(),
+                        Some(data) => AllOfBuilder::new()
+                            .item(Ref::from_schema_name("Success"))
+                            .item(ObjectBuilder::new().property("data", data).required("data"))
+                            .into(),
+                    };
+                    response
+                        .content
+                        .insert(JSON.into(), ContentBuilder::new().schema(Some(schema)).build());
                 }
             }
         }
     }
 }
+
+const JSON: &str = "application/json";
 
 pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
+use super::views::{OrderMoved, Paged};
 use crate::domain::order::{Actor, Transition, TransitionError, transition};
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProviderVerify, UserRole};
@@ -56,7 +57,7 @@ pub(crate) struct CreateOrder {
 /// How long a retry waits for the first request with the same key to answer.
 const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 
-#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer")), responses((status = 202, description = "queued"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer")), responses((status = 202, description = "queued", body = OrderQueued), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
@@ -184,7 +185,7 @@ async fn book(
     let payload = serde_json::to_vec(&order).map_err(|e| ApiError::Internal(e.to_string()))?;
     s.queue.publish(id, payload).await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     metrics::counter!("orders_queued_total").increment(1);
-    let data = serde_json::json!({ "orderId": id, "orderNo": order.order_no, "status": OrderStatus::Queued });
+    let data = OrderQueued { order_id: id, order_no: order.order_no, status: OrderStatus::Queued };
     let body =
         serde_json::json!({ "success": true, "code": 202, "message": "queued", "data": data });
     Ok((StatusCode::ACCEPTED, body))
@@ -292,17 +293,52 @@ pub(crate) async fn load_visible(
         .ok_or(ApiError::NotFound)
 }
 
-#[derive(Serialize)]
+/// An order with what it is for and how it got where it is.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Detail {
     #[serde(flatten)]
     order: Order,
-    package: serde_json::Value,
-    pet: serde_json::Value,
+    /// Null if the package has since been deleted.
+    package: Option<PackageBrief>,
+    /// Null if the pet has since been removed.
+    pet: Option<PetBrief>,
     history: Vec<OrderHistory>,
 }
 
-#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+/// The package of an order, in brief.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PackageBrief {
+    id: i64,
+    name: String,
+    #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64)]
+    price: repo_runtime::types::Decimal,
+    duration_minutes: i32,
+}
+
+/// The pet of an order, in brief.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PetBrief {
+    id: i64,
+    name: String,
+    #[serde(rename = "type")]
+    pet_type: crate::domain::PetType,
+    avatar: Option<String>,
+}
+
+/// What booking answers (202): the order is queued and will be persisted by the consumer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrderQueued {
+    order_id: i64,
+    order_no: String,
+    status: OrderStatus,
+}
+
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins", body = Detail), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn detail(
     State(s): State<AppState>,
     user: AuthUser,
@@ -313,11 +349,17 @@ pub(crate) async fn detail(
     let pet = PgPetRepository::new(&s.pool).get(order.pet_id).await?;
     let history = PgOrderHistoryRepository::new(&s.pool).for_order(id).await?;
     let detail = Detail {
-        package: package.map_or(serde_json::Value::Null, |p| {
-            serde_json::json!({ "id": p.id, "name": p.name, "price": p.price, "durationMinutes": p.duration_minutes })
+        package: package.map(|p| PackageBrief {
+            id: p.id,
+            name: p.name,
+            price: p.price,
+            duration_minutes: p.duration_minutes,
         }),
-        pet: pet.map_or(serde_json::Value::Null, |p| {
-            serde_json::json!({ "id": p.id, "name": p.name, "type": p.pet_type, "avatar": p.avatar })
+        pet: pet.map(|p| PetBrief {
+            id: p.id,
+            name: p.name,
+            pet_type: p.pet_type,
+            avatar: p.avatar,
         }),
         order,
         history,
@@ -359,15 +401,10 @@ pub(crate) fn paged<T: Serialize>(
     number: i64,
     size: i64,
 ) -> ApiResult {
-    let total_pages = page.page_count(size as u64);
-    ok(
-        StatusCode::OK,
-        "ok",
-        serde_json::json!({ "items": page.items, "total": page.total, "page": number, "pageSize": size, "totalPages": total_pages }),
-    )
+    ok(StatusCode::OK, "ok", Paged::new(page, number, size))
 }
 
-#[utoipa::path(get, path = "/api/orders/my", tag = "orders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of the caller's orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/my", tag = "orders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of the caller's orders", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -478,10 +515,10 @@ async fn provider_step(
     provider_move(s, &tx, id, user.id, from, to, now, code).await?;
     tx.commit().await.map_err(repo_runtime::Error::from)?;
     after_move(s, id, user.id, from, to).await?;
-    ok(StatusCode::OK, message, serde_json::json!({ "orderId": id, "status": to }))
+    ok(StatusCode::OK, message, OrderMoved { order_id: id, status: to })
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn cancel(
     State(s): State<AppState>,
     user: AuthUser,
@@ -504,7 +541,7 @@ pub(crate) async fn cancel(
     guarded!(s, order, user, from, to, reason.clone(), "order_not_cancellable", |orders, now| {
         orders.cancel(id, from, to, reason.as_deref(), now)
     });
-    ok(StatusCode::OK, "cancelled", serde_json::json!({ "orderId": id, "status": to }))
+    ok(StatusCode::OK, "cancelled", OrderMoved { order_id: id, status: to })
 }
 
 /// The caller as an approved provider, or 404 (they cannot see other people's orders).
@@ -515,7 +552,7 @@ pub(crate) async fn approved_provider(s: &AppState, user: &AuthUser) -> Result<(
     }
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn accept(
     State(s): State<AppState>,
     user: AuthUser,
@@ -534,10 +571,10 @@ pub(crate) async fn accept(
         .map_err(|e| refused(e, "order_not_acceptable"))?;
     guarded!(s, order, user, from, to, None, "order_not_acceptable", |orders, now| orders
         .accept(id, user.id, from, to, now));
-    ok(StatusCode::OK, "accepted", serde_json::json!({ "orderId": id, "status": to }))
+    ok(StatusCode::OK, "accepted", OrderMoved { order_id: id, status: to })
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn start(
     State(s): State<AppState>,
     user: AuthUser,
@@ -546,7 +583,7 @@ pub(crate) async fn start(
     provider_step(&s, user, id, Transition::Start, "order_not_startable", "started").await
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn complete(
     State(s): State<AppState>,
     user: AuthUser,

@@ -19,7 +19,7 @@ use crate::repos::orders::{
 };
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     user: AuthUser,
@@ -36,7 +36,6 @@ pub(crate) async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Report {
-    #[schema(value_type = i16)]
     status: ProgressStatus,
     description: Option<String>,
     latitude: Option<f64>,
@@ -46,7 +45,7 @@ pub(crate) struct Report {
     image_urls: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/progress", tag = "orders", request_body = Report, params(("id" = i64, Path, description = "object id")), responses((status = 201, description = "reported; 409 out of order"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/progress", tag = "orders", request_body = Report, params(("id" = i64, Path, description = "object id")), responses((status = 201, description = "reported; 409 out of order", body = Progress), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn report(
     State(s): State<AppState>,
     user: AuthUser,

@@ -12,12 +12,13 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use super::orders::{ListQuery, approved_provider, paged};
+use super::views::Paged;
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProviderVerify, UserRole};
 use crate::infra::cache;
-use crate::repos::orders::{OrderRepository, PgOrderRepository};
+use crate::repos::orders::{Order, OrderRepository, PgOrderRepository};
 use crate::repos::providers::{
-    PgProviderRepository, PgReviewRepository, Provider, ReviewRepository,
+    PgProviderRepository, PgReviewRepository, Provider, Review, ReviewRepository,
 };
 use crate::state::AppState;
 
@@ -38,7 +39,7 @@ pub(crate) struct Apply {
     introduction: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied", body = Provider), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn apply(
     State(s): State<AppState>,
     user: AuthUser,
@@ -78,7 +79,7 @@ pub(crate) async fn apply(
     }
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn available(
     State(s): State<AppState>,
     user: AuthUser,
@@ -96,7 +97,7 @@ pub(crate) async fn available(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -109,7 +110,7 @@ pub(crate) async fn mine(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn reviews(
     State(s): State<AppState>,
     _user: AuthUser,
@@ -128,13 +129,18 @@ pub(crate) async fn reviews(
         .ok()
         .flatten()
         .and_then(|a| a.parse::<Decimal>().ok());
-    let total_pages = list.page_count(size as u64);
-    ok(
-        StatusCode::OK,
-        "ok",
-        serde_json::json!({
-            "items": list.items, "total": list.total, "page": page, "pageSize": size, "totalPages": total_pages,
-            "averageRating": average.map(|a| a.to_string().parse::<f64>().unwrap_or(0.0)),
-        }),
-    )
+    let answer = ReviewPage { page: Paged::new(list, page, size), average_rating: average };
+    ok(StatusCode::OK, "ok", answer)
+}
+
+/// A page of a provider's reviews and their average over all pages.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReviewPage {
+    #[serde(flatten)]
+    page: Paged<Review>,
+    /// Null before the first review.
+    #[serde(with = "rust_decimal::serde::float_option")]
+    #[schema(value_type = Option<f64>)]
+    average_rating: Option<Decimal>,
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{OrderStatus, ProgressStatus};
 
 /// A row of `service_orders`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, Deserialize, utoipa::ToSchema)]
 #[entity(table = "service_orders")]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -33,6 +33,7 @@ pub struct Order {
     pub address_detail: Option<String>,
     /// Copied from the package when booked.
     #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64)]
     pub price: Decimal,
     /// Status.
     pub status: OrderStatus,
@@ -178,7 +179,7 @@ pub trait OrderRepository {
 }
 
 /// A row of `order_status_history`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "order_status_history")]
 #[serde(rename_all = "camelCase")]
 pub struct OrderHistory {
@@ -208,7 +209,7 @@ pub trait OrderHistoryRepository {
 }
 
 /// A row of `service_progress`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "service_progress")]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
@@ -230,6 +231,7 @@ pub struct Progress {
     /// Where (text).
     pub address: Option<String>,
     /// Photos (a JSON array of URLs).
+    #[schema(value_type = Vec<String>)]
     pub image_urls: serde_json::Value,
     /// When.
     pub created_at: DateTime<Utc>,

@@ -6,7 +6,7 @@ use repo_runtime::{Entity, Result, repository_for};
 use serde::Serialize;
 
 /// A row of `service_packages`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "service_packages")]
 #[serde(rename_all = "camelCase")]
 pub struct ServicePackage {
@@ -19,12 +19,14 @@ pub struct ServicePackage {
     pub description: Option<String>,
     /// Price, copied into orders.
     #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64)]
     pub price: Decimal,
     /// Length of a visit.
     pub duration_minutes: i32,
     /// Icon URL.
     pub icon_url: Option<String>,
     /// What a visit includes (a JSON array of strings).
+    #[schema(value_type = Vec<String>)]
     pub service_items: serde_json::Value,
     /// Bookable.
     pub is_active: bool,

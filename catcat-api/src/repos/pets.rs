@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::domain::{Gender, PetType};
 
 /// A row of `pets`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "pets")]
 #[serde(rename_all = "camelCase")]
 pub struct Pet {

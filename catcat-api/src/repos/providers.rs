@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::domain::ProviderVerify;
 
 /// A row of `providers`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "providers")]
 #[serde(rename_all = "camelCase")]
 pub struct Provider {
@@ -30,6 +30,7 @@ pub struct Provider {
     pub verify_remark: Option<String>,
     /// Average review.
     #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64)]
     pub rating: Decimal,
     /// Completed visits.
     pub service_count: i32,
@@ -86,7 +87,7 @@ pub trait ProviderRepository {
 }
 
 /// A row of `reviews`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize)]
+#[derive(Debug, Clone, PartialEq, Entity, Serialize, utoipa::ToSchema)]
 #[entity(table = "reviews")]
 #[serde(rename_all = "camelCase")]
 pub struct Review {
@@ -104,6 +105,7 @@ pub struct Review {
     /// Text.
     pub content: Option<String>,
     /// Photos (a JSON array of URLs).
+    #[schema(value_type = Vec<String>)]
     pub photo_urls: serde_json::Value,
     /// The provider's reply.
     pub reply: Option<String>,

@@ -3,7 +3,9 @@
 use catcat_api::startup::Application;
 use serde_json::json;
 
-use super::support::{TestApp, config, create_database, drop_database, sms_stand_in, unique};
+use super::support::{
+    TestApp, config, create_database, drop_database, login, phone, sms_stand_in, unique,
+};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -190,22 +192,32 @@ async fn the_openapi_document_describes_the_routes() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert_eq!(paths.len(), 40, "every route path of the router but /metrics and /openapi.json");
 
-    // Every answer of every operation has a body: the success or the error envelope.
-    let mut answers = 0;
+    // Every answer of every operation has a body: the error envelope, or for 2xx the success
+    // envelope with `data` typed by the operation.
+    let (mut answers, mut operations) = (0, 0);
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
             for (status, response) in operation["responses"].as_object().unwrap() {
-                let schema = &response["content"]["application/json"]["schema"]["$ref"];
-                let expected = if status.starts_with('2') { "Success" } else { "Failure" };
-                assert_eq!(
-                    schema.as_str(),
-                    Some(&*format!("#/components/schemas/{expected}")),
-                    "{method} {path} {status}"
-                );
+                let schema = &response["content"]["application/json"]["schema"];
+                if status.starts_with('2') {
+                    assert_eq!(
+                        schema["allOf"][0]["$ref"], "#/components/schemas/Success",
+                        "{method} {path} {status}: {schema}"
+                    );
+                    let data = &schema["allOf"][1]["properties"]["data"];
+                    assert!(data.is_object(), "{method} {path} {status}: data is described");
+                } else {
+                    assert_eq!(
+                        schema["$ref"], "#/components/schemas/Failure",
+                        "{method} {path} {status}"
+                    );
+                }
                 answers += 1;
             }
         }
     }
+    assert_eq!(operations, 47, "every operation is described");
     assert!(answers > 200, "{answers} answers described");
     // The error envelope described is the one sent: same fields, none missing, none extra.
     let (s, refused) =
@@ -221,4 +233,146 @@ fn keys(object: &serde_json::Value) -> Vec<&String> {
     let mut keys: Vec<&String> = object.as_object().unwrap().keys().collect();
     keys.sort();
     keys
+}
+
+/// The `data` each operation describes is the `data` it sends: for a sample of answers of every
+/// shape (objects, lists, pages, nested and optional parts, the cached text path), every key sent
+/// is described and every key described as required is sent, all the way down.
+#[tokio::test]
+async fn described_data_is_the_data_sent() {
+    let app = TestApp::spawn().await;
+    let (_, doc) = app.call("GET", "/openapi.json", None, None).await;
+    let admin = login(&app, "+8610000000000", "admin-password-1").await;
+    let (s, b) =
+        app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": phone() }))).await;
+    assert_eq!(s, 200, "{b}");
+    let customer_phone = phone();
+    let (token, _, user_id) = app.register(&customer_phone).await;
+    let pet = json!({ "name": "Mochi", "type": 1, "gender": 2, "needsWaterRefill": true });
+    let (_, created) = app.call("POST", "/api/pets", Some(&token), Some(pet)).await;
+    let pet_id = created["data"]["id"].as_i64().unwrap();
+    let (_, me) = app.call("GET", "/api/users/me", Some(&admin), None).await;
+    let admin_id = me["data"]["id"].as_i64().unwrap();
+    let mut checked = 0;
+    for (method, path, template, token, body) in [
+        (
+            "POST",
+            "/api/auth/login".to_owned(),
+            "/api/auth/login",
+            None,
+            Some(json!({ "phone": customer_phone, "password": "secret-pass-1" })),
+        ),
+        ("GET", "/api/users/me".to_owned(), "/api/users/me", Some(&token), None),
+        ("GET", format!("/api/users/{user_id}"), "/api/users/{id}", Some(&admin), None),
+        // Twice: the first answer fills the cache, the second is the cached text.
+        ("GET", format!("/api/users/{admin_id}"), "/api/users/{id}", Some(&token), None),
+        ("GET", format!("/api/users/{admin_id}"), "/api/users/{id}", Some(&token), None),
+        ("GET", "/api/pets".to_owned(), "/api/pets", Some(&token), None),
+        ("GET", format!("/api/pets/{pet_id}"), "/api/pets/{id}", Some(&token), None),
+        ("GET", "/api/packages".to_owned(), "/api/packages", None, None),
+        ("GET", "/api/admin/statistics".to_owned(), "/api/admin/statistics", Some(&admin), None),
+        ("GET", "/api/admin/users".to_owned(), "/api/admin/users", Some(&admin), None),
+        ("GET", "/api/admin/packages".to_owned(), "/api/admin/packages", Some(&admin), None),
+        ("GET", "/api/orders/my".to_owned(), "/api/orders/my", Some(&token), None),
+        ("GET", "/health".to_owned(), "/health", None, None),
+        ("GET", "/health/ready".to_owned(), "/health/ready", None, None),
+        ("DELETE", format!("/api/pets/{pet_id}"), "/api/pets/{id}", Some(&token), None),
+    ] {
+        let (status, sent) = app.call(method, &path, token.map(String::as_str), body).await;
+        assert!((200..300).contains(&status), "{method} {path}: {status} {sent}");
+        let operation = &doc["paths"][template][method.to_lowercase()];
+        let described = &operation["responses"][status.to_string()]["content"]["application/json"]
+            ["schema"]["allOf"][1]["properties"]["data"];
+        assert!(described.is_object(), "{method} {template} {status} describes its data");
+        conforms(&doc, described, &sent["data"], &format!("{method} {template}"));
+        checked += 1;
+    }
+    assert_eq!(checked, 15);
+}
+
+/// Asserts that `value` has the shape `schema` describes (refs, allOf, nullable oneOf, arrays,
+/// objects with their required keys, maps), naming the place of the first difference.
+fn conforms(
+    doc: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+) {
+    if let Some(name) = schema["$ref"].as_str() {
+        let name = name.trim_start_matches("#/components/schemas/");
+        return conforms(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if let Some(variants) = schema["oneOf"].as_array() {
+        let fits = variants.iter().any(|v| {
+            let null = v["type"] == "null";
+            if value.is_null() { null } else { !null }
+        });
+        assert!(fits, "{at}: {value} fits none of {schema}");
+        if let Some(v) = variants.iter().find(|v| v["type"] != "null").filter(|_| !value.is_null())
+        {
+            conforms(doc, v, value, at);
+        }
+        return;
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        // The union of the parts' properties describes the object (flattened structs).
+        let mut properties = serde_json::Map::new();
+        let mut required = Vec::new();
+        for part in parts {
+            let part = resolve(doc, part);
+            properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+            required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        }
+        let merged = json!({ "type": "object", "properties": properties, "required": required });
+        return conforms(doc, &merged, value, at);
+    }
+    let nullable = schema["type"].as_array().is_some_and(|t| t.contains(&json!("null")));
+    if value.is_null() {
+        assert!(nullable, "{at}: null where {schema} is described");
+        return;
+    }
+    let kind = schema["type"].as_array().map_or(&schema["type"], |t| {
+        t.iter().find(|k| *k != "null").unwrap_or(&serde_json::Value::Null)
+    });
+    match kind.as_str() {
+        Some("array") => {
+            let items = value.as_array().unwrap_or_else(|| panic!("{at}: {value} is not an array"));
+            for (i, item) in items.iter().enumerate() {
+                conforms(doc, &schema["items"], item, &format!("{at}[{i}]"));
+            }
+        }
+        Some("object") if schema["properties"].is_object() => {
+            let object =
+                value.as_object().unwrap_or_else(|| panic!("{at}: {value} is not an object"));
+            let properties = schema["properties"].as_object().unwrap();
+            for (key, v) in object {
+                let described = properties.get(key).unwrap_or_else(|| {
+                    panic!("{at}: `{key}` is sent but not described in {schema}")
+                });
+                conforms(doc, described, v, &format!("{at}.{key}"));
+            }
+            for key in schema["required"].as_array().into_iter().flatten() {
+                let key = key.as_str().unwrap();
+                assert!(object.contains_key(key), "{at}: `{key}` is required but not sent");
+            }
+        }
+        Some("object") => assert!(value.is_object(), "{at}: {value} is not an object"),
+        Some("integer") => {
+            assert!(value.is_i64() || value.is_u64(), "{at}: {value} is not an integer");
+        }
+        Some("number") => assert!(value.is_number(), "{at}: {value} is not a number"),
+        Some("string") => assert!(value.is_string(), "{at}: {value} is not a string"),
+        Some("boolean") => assert!(value.is_boolean(), "{at}: {value} is not a boolean"),
+        _ => panic!("{at}: no type in {schema}"),
+    }
+}
+
+fn resolve<'a>(doc: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+    match schema["$ref"].as_str() {
+        Some(name) => resolve(
+            doc,
+            &doc["components"]["schemas"][name.trim_start_matches("#/components/schemas/")],
+        ),
+        None => schema,
+    }
 }
