@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::support::{TestApp, login, phone};
+use super::support::{TestApp, described, login, phone};
 
 async fn add_cat(app: &TestApp, token: &str) -> i64 {
     let (s, b) = app
@@ -62,12 +62,15 @@ async fn provider(app: &TestApp) -> (String, i64) {
         )
         .await;
     assert_eq!(s, 201, "{b}");
+    let (_, doc) = app.call("GET", "/openapi.json", None, None).await;
+    described(&doc, "POST", "/api/providers/apply", s, &b);
     let application = b["data"]["id"].as_i64().unwrap();
     let admin = login(app, "+8610000000000", "admin-password-1").await;
     let (s, b) = app
         .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
         .await;
     assert_eq!(s, 200, "{b}");
+    described(&doc, "POST", "/api/admin/providers/{id}/approve", s, &b);
     let (s, _) = app
         .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
         .await;
@@ -78,10 +81,13 @@ async fn provider(app: &TestApp) -> (String, i64) {
 #[tokio::test]
 async fn the_whole_customer_journey() {
     let app = TestApp::spawn().await;
+    // Each kind of answer on the way is also checked against its description in /openapi.json.
+    let (_, doc) = app.call("GET", "/openapi.json", None, None).await;
     let (customer, _, customer_id) = app.register(&phone()).await;
     let pet = add_cat(&app, &customer).await;
     let (s, b) = book(&app, &customer, pet, "journey-1").await;
     assert_eq!((s, b["data"]["status"].as_i64()), (202, Some(-1)), "{b}");
+    described(&doc, "POST", "/api/orders", s, &b);
     let order = b["data"]["orderId"].as_i64().unwrap();
     let detail = persisted(&app, &customer, order).await;
     assert_eq!(
@@ -94,22 +100,27 @@ async fn the_whole_customer_journey() {
     let (s, b) = app.call("GET", "/api/provider/orders/available", Some(&sitter), None).await;
     assert_eq!(s, 200, "{b}");
     assert!(b["data"]["items"].as_array().unwrap().iter().any(|o| o["id"].as_i64() == Some(order)));
+    described(&doc, "GET", "/api/provider/orders/available", s, &b);
     let (s, b) =
         app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
     assert_eq!((s, b["data"]["status"].as_i64()), (200, Some(1)), "{b}");
+    described(&doc, "POST", "/api/orders/{id}/accept", s, &b);
 
     for (step, order_status) in [(1, 1), (2, 1), (3, 2), (4, 2), (8, 2), (9, 3)] {
         let (s, b) = app
             .call("POST", &format!("/api/orders/{order}/progress"), Some(&sitter), Some(json!({ "status": step, "description": "ok", "imageUrls": ["https://img/1.jpg"] })))
             .await;
         assert_eq!(s, 201, "step {step}: {b}");
+        described(&doc, "POST", "/api/orders/{id}/progress", s, &b);
         let (_, d) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
         assert_eq!(d["data"]["status"].as_i64(), Some(order_status), "after step {step}");
     }
-    let (_, progress) =
+    let (s, progress) =
         app.call("GET", &format!("/api/orders/{order}/progress"), Some(&customer), None).await;
     assert_eq!(progress["data"].as_array().unwrap().len(), 6);
-    let (_, d) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
+    described(&doc, "GET", "/api/orders/{id}/progress", s, &progress);
+    let (s, d) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
+    described(&doc, "GET", "/api/orders/{id}", s, &d);
     let moves: Vec<(Option<i64>, i64)> = d["data"]["history"]
         .as_array()
         .unwrap()
@@ -131,6 +142,7 @@ async fn the_whole_customer_journey() {
         )
         .await;
     assert_eq!(s, 201, "{b}");
+    described(&doc, "POST", "/api/reviews", s, &b);
     let review = b["data"]["id"].as_i64().unwrap();
     let (s, _) = app
         .call(
@@ -159,6 +171,7 @@ async fn the_whole_customer_journey() {
         )
         .await;
     assert_eq!((s, b["data"]["reply"].as_str()), (200, Some("Thank you!")), "{b}");
+    described(&doc, "POST", "/api/reviews/{id}/reply", s, &b);
     let (s, _) = app
         .call(
             "POST",
@@ -168,18 +181,20 @@ async fn the_whole_customer_journey() {
         )
         .await;
     assert_eq!(s, 409, "one reply");
-    let (_, b) = app
+    let (s, b) = app
         .call("GET", &format!("/api/providers/{sitter_id}/reviews"), Some(&customer), None)
         .await;
+    described(&doc, "GET", "/api/providers/{id}/reviews", s, &b);
     assert_eq!(
         (b["data"]["total"].as_i64(), b["data"]["averageRating"].as_f64()),
         (Some(1), Some(5.0))
     );
-    let (_, mine) = app.call("GET", "/api/orders/my?status=3", Some(&customer), None).await;
+    let (s, mine) = app.call("GET", "/api/orders/my?status=3", Some(&customer), None).await;
     assert_eq!(
         (mine["data"]["total"].as_i64(), mine["data"]["pageSize"].as_i64()),
         (Some(1), Some(20))
     );
+    described(&doc, "GET", "/api/orders/my", s, &mine);
 }
 
 #[tokio::test]
