@@ -52,6 +52,12 @@ start_timed() {
   until answers /health/ready 2>/dev/null; do pause; done
   ready_ms=$(( (${EPOCHREALTIME/[.,]/} - start) / 1000 ))
 }
+for port in 18080 18081; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is taken: stop what listens there and run again" >&2
+    exit 1
+  fi
+done
 start_timed
 startups="empty database (migrations, seeds): /health ${health_ms} ms, ready ${ready_ms} ms"
 for _ in 1 2 3; do
