@@ -185,7 +185,7 @@ pub(crate) fn more_routes() -> Router<AppState> {
         .route("/api/admin/providers", get(providers))
 }
 
-#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     let users = PgUserRepository::new(&s.pool).count_by_role().await?;
     let orders = PgOrderRepository::new(&s.pool);
@@ -293,7 +293,7 @@ impl PackageInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
 }
@@ -329,7 +329,7 @@ pub(crate) async fn update_package(
     ok(StatusCode::OK, "updated", package)
 }
 
-#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn delete_package(
     State(s): State<AppState>,
     _admin: AdminUser,

@@ -338,7 +338,7 @@ pub(crate) struct OrderQueued {
     status: OrderStatus,
 }
 
-#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins", body = Detail), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins", body = Detail), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn detail(
     State(s): State<AppState>,
     user: AuthUser,
@@ -552,7 +552,7 @@ pub(crate) async fn approved_provider(s: &AppState, user: &AuthUser) -> Result<(
     }
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn accept(
     State(s): State<AppState>,
     user: AuthUser,
@@ -574,7 +574,7 @@ pub(crate) async fn accept(
     ok(StatusCode::OK, "accepted", OrderMoved { order_id: id, status: to })
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn start(
     State(s): State<AppState>,
     user: AuthUser,
@@ -583,7 +583,7 @@ pub(crate) async fn start(
     provider_step(&s, user, id, Transition::Start, "order_not_startable", "started").await
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn complete(
     State(s): State<AppState>,
     user: AuthUser,

@@ -15,7 +15,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/packages", get(list)).route("/api/packages/{id}", get(one))
 }
 
-#[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order", body = Vec<ServicePackage>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order", body = Vec<ServicePackage>)))]
 pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
     let text = cache::cached(&s, "packages", cache::PACKAGES_TTL, || async {
         Ok(PgPackageRepository::new(&s.pool).active().await?)
@@ -24,7 +24,7 @@ pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
     ok_json_text(StatusCode::OK, "ok", &text)
 }
 
-#[utoipa::path(get, path = "/api/packages/{id}", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package", body = ServicePackage), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")))]
+#[utoipa::path(get, path = "/api/packages/{id}", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package", body = ServicePackage)))]
 pub(crate) async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
     let text = cache::cached(&s, &format!("package:{id}"), cache::PACKAGES_TTL, || async {
         PgPackageRepository::new(&s.pool).active_by_id(id).await?.ok_or(ApiError::NotFound)

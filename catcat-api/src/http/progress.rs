@@ -19,7 +19,7 @@ use crate::repos::orders::{
 };
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     user: AuthUser,
