@@ -2,8 +2,8 @@
 //! the requests are read into and the answers are built from (`ToSchema`).
 //!
 //! The generated document is committed as `catcat-api/openapi.json` and the binary serves that
-//! file: building the document at run time would put ~0.3 MB of schema-building code into a
-//! binary meant to stay under 10 MB. A test regenerates it and fails on any difference, so the
+//! file: building the document at run time took ~0.9 MB of schema-building code in a binary
+//! meant to stay under 10 MB (stripped 10,191,608 bytes with it, 9,449,008 with the 167 KB file). A test regenerates it and fails on any difference, so the
 //! file cannot drift from the code; `OPENAPI_WRITE=1 cargo test -p catcat-api --lib openapi`
 //! rewrites it.
 
@@ -130,7 +130,7 @@ pub fn generate() -> String {
 const DOCUMENT: &str = include_str!("../../openapi.json");
 
 pub(crate) async fn document() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "application/json")], DOCUMENT)
+    ([(CONTENT_TYPE, JSON)], DOCUMENT)
 }
 
 #[cfg(test)]
