@@ -246,6 +246,7 @@ async fn described_data_is_the_data_sent() {
     let (s, b) =
         app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": phone() }))).await;
     assert_eq!(s, 200, "{b}");
+    described(&doc, "POST", "/api/auth/send-code", s, &b);
     let customer_phone = phone();
     let (token, _, user_id) = app.register(&customer_phone).await;
     let pet = json!({ "name": "Mochi", "type": 1, "gender": 2, "needsWaterRefill": true });
