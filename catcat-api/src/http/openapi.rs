@@ -9,9 +9,10 @@
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{admin, auth, health, orders, packages, pets, progress, providers, reviews, users};
@@ -97,6 +98,7 @@ impl Modify for Envelopes {
             let operations =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
+                common_answers(operation);
                 for (status, response) in &mut operation.responses.responses {
                     let RefOr::T(response) = response else { continue };
                     let data = response.content.shift_remove(JSON).and_then(|c| c.schema);
@@ -118,6 +120,36 @@ impl Modify for Envelopes {
 }
 
 const JSON: &str = "application/json";
+
+/// The answers every operation of its kind can give, added where the annotation does not list
+/// them already: input problems where there is a body or a query, 413 where there is a body, 401
+/// where a token is required, 403 on admin routes, 404 where the path names an object.
+fn common_answers(operation: &mut Operation) {
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let located = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
+    let (query, path) = (located(ParameterIn::Query), located(ParameterIn::Path));
+    let body = operation.request_body.is_some();
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let admin = operation.tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "admin"));
+    let too_large = format!("the body is over {} KiB", super::BODY_LIMIT / 1024);
+    let answers = [
+        (body || query, "400", "malformed input"),
+        (body || query, "422", "a field breaks a rule; the envelope names it"),
+        (body, "413", too_large.as_str()),
+        (secured, "401", "no or bad token"),
+        (admin, "403", "administrators only"),
+        (path, "404", "not found or not visible to the caller"),
+    ];
+    for (applies, status, description) in answers {
+        if applies {
+            operation
+                .responses
+                .responses
+                .entry(status.into())
+                .or_insert_with(|| ResponseBuilder::new().description(description).build().into());
+        }
+    }
+}
 
 /// The document as the code describes it today (what `openapi.json` must hold).
 pub fn generate() -> String {

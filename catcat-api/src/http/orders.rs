@@ -57,7 +57,7 @@ pub(crate) struct CreateOrder {
 /// How long a retry waits for the first request with the same key to answer.
 const IDEMPOTENCY_WAIT: Duration = Duration::from_secs(5);
 
-#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer")), responses((status = 202, description = "queued", body = OrderQueued), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders", tag = "orders", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer")), responses((status = 202, description = "queued", body = OrderQueued), (status = 409, description = "a request with the same Idempotency-Key is still running; retry"), (status = 503, description = "the order queue is unavailable"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
@@ -338,7 +338,7 @@ pub(crate) struct OrderQueued {
     status: OrderStatus,
 }
 
-#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins", body = Detail), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "order, package, pet, history; 404 to anyone but its customer, provider, admins", body = Detail)), security(("bearer" = [])))]
 pub(crate) async fn detail(
     State(s): State<AppState>,
     user: AuthUser,
@@ -404,7 +404,7 @@ pub(crate) fn paged<T: Serialize>(
     ok(StatusCode::OK, "ok", Paged::new(page, number, size))
 }
 
-#[utoipa::path(get, path = "/api/orders/my", tag = "orders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of the caller's orders", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/my", tag = "orders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of the caller's orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -518,7 +518,7 @@ async fn provider_step(
     ok(StatusCode::OK, message, OrderMoved { order_id: id, status: to })
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable", body = OrderMoved), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "cancelled; 409 when no longer cancellable", body = OrderMoved), (status = 409, description = "the order can no longer be cancelled"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn cancel(
     State(s): State<AppState>,
     user: AuthUser,
@@ -552,7 +552,7 @@ pub(crate) async fn approved_provider(s: &AppState, user: &AuthUser) -> Result<(
     }
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider; 409 when taken", body = OrderMoved), (status = 409, description = "the order is no longer waiting, or it is the provider's own")), security(("bearer" = [])))]
 pub(crate) async fn accept(
     State(s): State<AppState>,
     user: AuthUser,
@@ -574,7 +574,7 @@ pub(crate) async fn accept(
     ok(StatusCode::OK, "accepted", OrderMoved { order_id: id, status: to })
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 409, description = "the order is not accepted, or it changed meanwhile")), security(("bearer" = [])))]
 pub(crate) async fn start(
     State(s): State<AppState>,
     user: AuthUser,
@@ -583,7 +583,7 @@ pub(crate) async fn start(
     provider_step(&s, user, id, Transition::Start, "order_not_startable", "started").await
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 409, description = "the order is not in progress, or it changed meanwhile")), security(("bearer" = [])))]
 pub(crate) async fn complete(
     State(s): State<AppState>,
     user: AuthUser,

@@ -19,7 +19,7 @@ use crate::repos::orders::{
 };
 use crate::state::AppState;
 
-#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>)), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     user: AuthUser,
@@ -45,7 +45,7 @@ pub(crate) struct Report {
     image_urls: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/orders/{id}/progress", tag = "orders", request_body = Report, params(("id" = i64, Path, description = "object id")), responses((status = 201, description = "reported; 409 out of order", body = Progress), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders/{id}/progress", tag = "orders", request_body = Report, params(("id" = i64, Path, description = "object id")), responses((status = 201, description = "reported; 409 out of order", body = Progress), (status = 409, description = "the step is out of order, or the order is not being served")), security(("bearer" = [])))]
 pub(crate) async fn report(
     State(s): State<AppState>,
     user: AuthUser,

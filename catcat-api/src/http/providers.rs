@@ -39,7 +39,7 @@ pub(crate) struct Apply {
     introduction: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied", body = Provider), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied", body = Provider), (status = 409, description = "applied already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn apply(
     State(s): State<AppState>,
     user: AuthUser,
@@ -79,7 +79,7 @@ pub(crate) async fn apply(
     }
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 403, description = "approved providers only"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn available(
     State(s): State<AppState>,
     user: AuthUser,
@@ -97,7 +97,7 @@ pub(crate) async fn available(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -110,7 +110,7 @@ pub(crate) async fn mine(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it"), (status = 401, description = "no or bad token"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage)), security(("bearer" = [])))]
 pub(crate) async fn reviews(
     State(s): State<AppState>,
     _user: AuthUser,

@@ -285,4 +285,29 @@ async fn described_data_is_the_data_sent() {
         checked += 1;
     }
     assert_eq!(checked, 15);
+
+    // Refusals: the status sent is one the operation lists.
+    // The seeded admin's phone: registered, and no code sent to it yet.
+    let admin_phone = "+8610000000000";
+    let code_again = json!({ "phone": admin_phone });
+    let (s, b) = app.call("POST", "/api/auth/send-code", None, Some(code_again.clone())).await;
+    assert_eq!(s, 200, "{b}");
+    let code = app.last_code(admin_phone);
+    let big = json!({ "name": "x".repeat(70 * 1024), "type": 1, "gender": 1 });
+    let taken = json!({ "phone": admin_phone, "code": code, "password": "secret-pass-1" });
+    for (method, path, token, body, expected) in [
+        ("POST", "/api/pets", Some(&token), Some(big), 413),
+        ("GET", "/api/admin/users", Some(&token), None, 403),
+        ("GET", "/api/users/me", None, None, 401),
+        ("POST", "/api/auth/send-code", None, Some(code_again), 429),
+        ("POST", "/api/auth/register", None, Some(taken), 409),
+    ] {
+        let (status, sent) = app.call(method, path, token.map(String::as_str), body).await;
+        assert_eq!(status, expected, "{method} {path}: {sent}");
+        let listed = &doc["paths"][path][method.to_lowercase()]["responses"][status.to_string()];
+        assert!(listed.is_object(), "{method} {path} answers {status} but does not list it");
+    }
+    let (status, _) = app.call("GET", "/api/packages/987654321", None, None).await;
+    assert_eq!(status, 404);
+    assert!(doc["paths"]["/api/packages/{id}"]["get"]["responses"]["404"].is_object());
 }
