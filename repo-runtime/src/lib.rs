@@ -51,6 +51,7 @@ mod executor;
 mod observe;
 mod row;
 mod stream;
+mod transaction;
 mod verify;
 
 pub use crud::Crud;
@@ -59,6 +60,7 @@ pub use executor::{Conn, Executor, Params, Source};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
 pub use row::{Entity, FromRow, UnnestType, column};
 pub use stream::{Page, RowStream};
+pub use transaction::transaction;
 pub use verify::{Problem, VerifyReport};
 
 /// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.

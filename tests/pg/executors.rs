@@ -89,3 +89,29 @@ async fn statements_are_prepared_once_per_pooled_connection() {
         .get(0);
     assert_eq!(prepared, 2, "ten calls, two statements prepared");
 }
+
+#[tokio::test]
+async fn the_transaction_helper_commits_on_ok_and_rolls_back_on_err() {
+    let db = db().await;
+    let pool = db.pool(1, Duration::from_secs(5));
+    let n = repo_runtime::transaction(&pool, async |tx| {
+        let books = PgBookRepository::new(tx);
+        books.insert(&book(1)).await?;
+        books.insert(&book(2)).await?;
+        books.count().await
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 2, "the work sees its own writes");
+    let failed: Result<(), Error> = repo_runtime::transaction(&pool, async |tx| {
+        let books = PgBookRepository::new(tx);
+        books.insert(&book(3)).await?;
+        books.insert(&book(1)).await?; // a duplicate key: the whole unit goes
+        Ok(())
+    })
+    .await;
+    assert!(matches!(failed, Err(Error::UniqueViolation { .. })), "{failed:?}");
+    let books = PgBookRepository::new(pool);
+    assert_eq!(books.count().await.unwrap(), 2, "book 3 was rolled back with the failure");
+    assert!(books.get(3).await.unwrap().is_none());
+}
