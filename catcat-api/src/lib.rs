@@ -1,9 +1,11 @@
 //! CatCat: a door-to-door cat-sitting service on generated repositories.
 //!
-//! `startup` builds the application; `http` is the API (one router per resource); `domain`
+//! `startup` builds the application; `http` is the API (one router per resource), translating
+//! requests into the workflows of `app`; `worker` runs the queue consumer on the same workflows; `domain`
 //! holds the rules with no I/O; `repos` every query, as `#[repository_for]` traits; `infra`
 //! what the service talks to.
 
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
@@ -15,3 +17,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod telemetry_metrics;
+pub mod worker;

@@ -12,6 +12,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_users_and_auth.sql", include_str!("../migrations/0001_users_and_auth.sql")),
     (2, "0002_pets_and_packages.sql", include_str!("../migrations/0002_pets_and_packages.sql")),
     (3, "0003_orders.sql", include_str!("../migrations/0003_orders.sql")),
+    (
+        4,
+        "0004_idempotency_exact_answers.sql",
+        include_str!("../migrations/0004_idempotency_exact_answers.sql"),
+    ),
 ];
 
 /// The advisory lock key ("catcat" in ASCII).

@@ -142,6 +142,7 @@ async fn connect_queue(config: &Config, tier: &Arc<LocalTier>) -> Result<Queues,
 /// The cache tiers: see [`crate::infra::cache`] for when the in-process tier is on.
 async fn cache_tiers(
     config: &Config,
+    kv: Kv,
     tier: Arc<LocalTier>,
     nats: Option<async_nats::Client>,
 ) -> Result<Cache, StartupError> {
@@ -149,16 +150,16 @@ async fn cache_tiers(
         (Some(client), _) => {
             let subject =
                 crate::infra::queue::Names::new(&config.nats_prefix).subject("cache.invalidate");
-            Cache::coherent(tier, client, subject)
+            Cache::coherent(kv, tier, client, subject)
                 .await
                 .map_err(|e| StartupError::Queue(crate::infra::queue::err(e)))
         }
-        (None, None) => Ok(Cache::single_node(tier)),
+        (None, None) => Ok(Cache::single_node(kv, tier)),
         (None, Some(_)) => {
             tracing::warn!(
                 "REDIS_URL without NATS_URL: no channel to tell other replicas about writes, so the in-process cache tier is off"
             );
-            Ok(Cache::shared_only())
+            Ok(Cache::shared_only(kv))
         }
     }
 }
@@ -175,7 +176,7 @@ impl Application {
             connect_store(&config),
             connect_queue(&config, &tier),
         )?;
-        let cache = cache_tiers(&config, tier, nats).await?;
+        let cache = cache_tiers(&config, kv.clone(), tier, nats).await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "startup: migrations checked, store and queue connected"
@@ -261,7 +262,7 @@ impl Application {
         });
         // The consumer stops when draining starts, after acking the message in hand.
         let (stop_consumer, consumer_stop) = watch::channel(false);
-        let persister = crate::http::orders::Persister::new(&state);
+        let persister = crate::worker::OrderPersister::new(&state);
         let consumer = tokio::spawn(crate::infra::queue::consume(inbox, persister, consumer_stop));
         // Histogram samples pile up in the recorder until they are drained; without a scrape
         // that is a leak proportional to the request count, so drain them on a timer too.

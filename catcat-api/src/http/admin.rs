@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
-use super::orders::{ListQuery, paged};
 use super::users::UserView;
 use super::views::{Empty, Paged};
+use super::views::{ListQuery, paged};
 use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
 use crate::repos::orders::{Order, OrderRepository, PgOrderRepository};
@@ -101,7 +101,7 @@ pub(crate) async fn set_status(
         return Err(ApiError::NotFound);
     }
     PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
-    crate::infra::cache::forget(&s, &format!("user:{id}")).await;
+    s.cache.forget(&format!("user:{id}")).await;
     let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
@@ -128,7 +128,7 @@ pub(crate) async fn set_role(
         return Err(ApiError::NotFound);
     }
     PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
-    crate::infra::cache::forget(&s, &format!("user:{id}")).await;
+    s.cache.forget(&format!("user:{id}")).await;
     let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
@@ -307,7 +307,7 @@ pub(crate) async fn create_package(
     let price = b.check()?;
     let package = b.into_package(s.ids.next_id(), price, Utc::now());
     PgPackageRepository::new(&s.pool).insert(&package).await?;
-    crate::infra::cache::forget_package(&s, None).await;
+    s.cache.forget_package(None).await;
     ok(StatusCode::CREATED, "created", package)
 }
 
@@ -325,7 +325,7 @@ pub(crate) async fn update_package(
     if packages.update_live(&package).await? == 0 {
         return Err(ApiError::NotFound);
     }
-    crate::infra::cache::forget_package(&s, Some(id)).await;
+    s.cache.forget_package(Some(id)).await;
     ok(StatusCode::OK, "updated", package)
 }
 
@@ -338,7 +338,7 @@ pub(crate) async fn delete_package(
     if PgPackageRepository::new(&s.pool).soft_delete(id, Utc::now()).await? == 0 {
         return Err(ApiError::NotFound);
     }
-    crate::infra::cache::forget_package(&s, Some(id)).await;
+    s.cache.forget_package(Some(id)).await;
     ok(StatusCode::OK, "deleted", Empty {})
 }
 
@@ -358,7 +358,7 @@ pub(crate) async fn package_active(
     if PgPackageRepository::new(&s.pool).set_active(id, b.is_active, Utc::now()).await? == 0 {
         return Err(ApiError::NotFound);
     }
-    crate::infra::cache::forget_package(&s, Some(id)).await;
+    s.cache.forget_package(Some(id)).await;
     ok(StatusCode::OK, "updated", PackageActive { id, is_active: b.is_active })
 }
 

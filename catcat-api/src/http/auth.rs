@@ -73,7 +73,7 @@ pub(crate) async fn send_code(
     s.sms
         .send(&b.phone, &format!("Your CatCat code is {code}. It expires in 5 minutes."))
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        .map_err(|e| ApiError::Unavailable(e.into()))?;
     // The same answer whether or not the phone is registered.
     ok(StatusCode::OK, "code sent", CodeSent { expires_in: CODE_TTL.as_secs() })
 }
@@ -208,7 +208,7 @@ pub(crate) async fn register(
             .passwords
             .hash(&b.password)
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| ApiError::Internal(e.into()))?,
         role: UserRole::Customer,
         status: UserStatus::Active,
         created_at: now,

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::app::AppError;
 use crate::domain::validate::FieldError;
 
 /// What a request can fail with.
@@ -49,13 +50,19 @@ pub enum ApiError {
         /// Seconds until a retry may succeed.
         retry_after: u64,
     },
+    /// The path exists, the method does not.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
     /// A dependency is saturated or down; retry later.
     #[error("service unavailable")]
-    Unavailable(String),
+    Unavailable(#[source] BoxError),
     /// A bug or an unexpected failure.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] BoxError),
 }
+
+/// A boxed cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The response envelope.
 #[derive(Debug, Serialize)]
@@ -89,12 +96,14 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// The stable machine code of this error (`error` in the envelope).
+    pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid_field",
@@ -103,6 +112,7 @@ impl ApiError {
             Self::Forbidden { code, .. } | Self::Conflict { code, .. } => code,
             Self::NotFound => "not_found",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -129,34 +139,68 @@ impl From<repo_runtime::Error> for ApiError {
     fn from(e: repo_runtime::Error) -> Self {
         match e {
             repo_runtime::Error::PoolTimeout | repo_runtime::Error::Connection(_) => {
-                Self::Unavailable(e.to_string())
+                Self::Unavailable(e.into())
             }
-            other => Self::Internal(format!("{other}: {:?}", std::error::Error::source(&other))),
+            other => Self::Internal(other.into()),
         }
     }
 }
 
 impl From<crate::infra::kv::KvError> for ApiError {
     fn from(e: crate::infra::kv::KvError) -> Self {
-        Self::Unavailable(e.to_string())
+        Self::Unavailable(e.into())
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl From<crate::infra::cache::CacheError> for ApiError {
+    fn from(e: crate::infra::cache::CacheError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(f) => Self::Invalid(f),
+            AppError::Unauthenticated => Self::Unauthorized,
+            AppError::NotFound => Self::NotFound,
+            AppError::Conflict { code, message } => Self::Conflict { code, message },
+            AppError::Database(e) => e.into(),
+            e @ (AppError::Queue(_) | AppError::Store(_)) => Self::Unavailable(e.into()),
+            e @ (AppError::Internal { .. } | AppError::Cache(_)) => Self::Internal(e.into()),
+        }
+    }
+}
+
+/// `error: cause: cause…`, for the log.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+impl ApiError {
+    /// The status and the exact bytes of this error's envelope; 5xx causes are logged here,
+    /// once, and never sent.
+    pub fn envelope(&self) -> (StatusCode, Vec<u8>) {
         let status = self.status();
-        let message = match &self {
+        let message = match self {
             Self::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
+                tracing::error!(cause = %chain(cause.as_ref()), "request failed");
                 "internal server error".to_owned()
             }
             Self::Unavailable(cause) => {
-                tracing::warn!(%cause, "dependency unavailable");
+                tracing::warn!(cause = %chain(cause.as_ref()), "dependency unavailable");
                 "service temporarily unavailable, retry later".to_owned()
             }
             other => other.to_string(),
         };
-        let field = match &self {
+        let field = match self {
             Self::Invalid(e) => Some(e.field.to_string()),
             _ => None,
         };
@@ -168,7 +212,14 @@ impl IntoResponse for ApiError {
             error: Some(self.code()),
             field,
         };
-        let mut response = (status, Json(body)).into_response();
+        (status, serde_json::to_vec(&body).unwrap_or_default())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.envelope();
+        let mut response = json_response(status, body);
         if let Self::TooManyRequests { retry_after } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string())
         {
@@ -176,6 +227,29 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// A JSON answer from its exact bytes.
+pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+        .into_response()
+}
+
+/// The exact bytes of a successful answer's envelope.
+pub fn ok_bytes<T: Serialize>(
+    status: StatusCode,
+    message: &str,
+    data: T,
+) -> Result<Vec<u8>, ApiError> {
+    let body = Envelope {
+        success: true,
+        code: status.as_u16(),
+        message: message.to_owned(),
+        data: Some(data),
+        error: None,
+        field: None,
+    };
+    serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// A successful answer in the envelope.

@@ -12,13 +12,7 @@ use crate::domain::UserRole;
 use crate::state::AppState;
 
 /// The caller, from a valid access token.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthUser {
-    /// User id.
-    pub id: i64,
-    /// Role when the token was issued.
-    pub role: UserRole,
-}
+pub use crate::app::Caller as AuthUser;
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;

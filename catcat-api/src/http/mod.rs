@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pets::router())
         .merge(packages::router())
         .merge(orders::router())
+        .merge(progress::router())
         .merge(providers::router())
         .merge(reviews::router())
         .merge(admin::router())

@@ -17,18 +17,22 @@ pub(crate) fn router() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order", body = Vec<ServicePackage>)))]
 pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
-    let text = cache::cached(&s, "packages", cache::PACKAGES_TTL, || async {
-        Ok(PgPackageRepository::new(&s.pool).active().await?)
-    })
-    .await?;
+    let text = s
+        .cache
+        .cached("packages", cache::PACKAGES_TTL, || async {
+            Ok::<_, ApiError>(PgPackageRepository::new(&s.pool).active().await?)
+        })
+        .await?;
     ok_json_text(StatusCode::OK, "ok", &text)
 }
 
 #[utoipa::path(get, path = "/api/packages/{id}", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package", body = ServicePackage)))]
 pub(crate) async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
-    let text = cache::cached(&s, &format!("package:{id}"), cache::PACKAGES_TTL, || async {
-        PgPackageRepository::new(&s.pool).active_by_id(id).await?.ok_or(ApiError::NotFound)
-    })
-    .await?;
+    let text = s
+        .cache
+        .cached(&format!("package:{id}"), cache::PACKAGES_TTL, || async {
+            PgPackageRepository::new(&s.pool).active_by_id(id).await?.ok_or(ApiError::NotFound)
+        })
+        .await?;
     ok_json_text(StatusCode::OK, "ok", &text)
 }

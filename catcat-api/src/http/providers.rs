@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
-use super::orders::{ListQuery, approved_provider, paged};
 use super::views::Paged;
+use super::views::{ListQuery, paged};
+use crate::app::orders::approved_provider;
 use crate::domain::validate;
 use crate::domain::{OrderStatus, ProviderVerify, UserRole};
 use crate::infra::cache;
@@ -121,10 +122,12 @@ pub(crate) async fn reviews(
     let reviews = PgReviewRepository::new(&s.pool);
     let list = reviews.for_provider(id, limit, offset).await?;
     // Cached as the decimal's text (or null), read back exactly.
-    let stored = cache::cached(&s, &format!("rating:{id}"), cache::RATING_TTL, || async {
-        Ok(reviews.average(id).await?.map(|a| a.to_string()))
-    })
-    .await?;
+    let stored = s
+        .cache
+        .cached(&format!("rating:{id}"), cache::RATING_TTL, || async {
+            Ok::<_, ApiError>(reviews.average(id).await?.map(|a| a.to_string()))
+        })
+        .await?;
     let average = serde_json::from_str::<Option<String>>(&stored)
         .ok()
         .flatten()

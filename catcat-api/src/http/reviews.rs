@@ -83,7 +83,7 @@ pub(crate) async fn create(
         Err(e) => return Err(e.into()),
     }
     PgProviderRepository::new(&s.pool).refresh_rating(provider_id, Utc::now()).await?;
-    crate::infra::cache::forget(&s, &format!("rating:{provider_id}")).await;
+    s.cache.forget(&format!("rating:{provider_id}")).await;
     s.events.publish("review.created", review.id, &serde_json::json!({ "reviewId": review.id, "orderId": order.id, "providerId": provider_id, "rating": review.rating })).await;
     ok(StatusCode::CREATED, "reviewed", review)
 }

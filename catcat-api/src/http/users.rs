@@ -125,7 +125,7 @@ pub(crate) async fn update_me(
     if changed == 0 {
         return Err(ApiError::NotFound);
     }
-    cache::forget(&s, &format!("user:{}", user.id)).await;
+    s.cache.forget(&format!("user:{}", user.id)).await;
     let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
@@ -149,8 +149,7 @@ pub(crate) async fn change_password(
     if !s.passwords.verify(&b.old_password, &u.password_hash).await {
         return Err(ApiError::invalid("oldPassword", "is not the current password"));
     }
-    let hash =
-        s.passwords.hash(&b.new_password).await.map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = s.passwords.hash(&b.new_password).await.map_err(|e| ApiError::Internal(e.into()))?;
     let now = Utc::now();
     users.set_password(user.id, &hash, now).await?;
     // Every other session ends with the old password.
@@ -169,10 +168,12 @@ pub(crate) async fn by_id(
         return ok(StatusCode::OK, "ok", UserView::full(&u));
     }
     // Public profiles are cached; the user's own writes and admin changes invalidate them.
-    let text = cache::cached(&s, &format!("user:{id}"), cache::PROFILE_TTL, || async {
-        let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
-        Ok(UserView::public(&u))
-    })
-    .await?;
+    let text = s
+        .cache
+        .cached(&format!("user:{id}"), cache::PROFILE_TTL, || async {
+            let u = PgUserRepository::new(&s.pool).get(id).await?.ok_or(ApiError::NotFound)?;
+            Ok::<_, ApiError>(UserView::public(&u))
+        })
+        .await?;
     ok_json_text(StatusCode::OK, "ok", &text)
 }

@@ -18,9 +18,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::http::error::ApiError;
+use crate::infra::kv::Kv;
 use crate::infra::local_cache::LocalTier;
-use crate::state::AppState;
 
 /// Package list and package lifetimes.
 pub const PACKAGES_TTL: Duration = Duration::from_secs(3600);
@@ -33,28 +32,35 @@ pub const PROGRESS_TTL: Duration = Duration::from_secs(300);
 /// Entries the in-process tier holds at most.
 pub const LOCAL_ENTRIES: usize = 4096;
 
-/// The in-process tier and how invalidations reach the other replicas.
+/// A value that could not be written as JSON (a bug in its `Serialize`).
+#[derive(Debug, thiserror::Error)]
+#[error("a cached value could not be serialized")]
+pub struct CacheError(#[from] serde_json::Error);
+
+/// The shared store, the in-process tier and how invalidations reach the other replicas.
 #[derive(Debug)]
 pub struct Cache {
+    shared: Kv,
     local: Option<Arc<LocalTier>>,
     bus: Option<(async_nats::Client, String)>,
 }
 
 impl Cache {
     /// Only the shared store (several replicas and no way to tell them about writes).
-    pub fn shared_only() -> Self {
-        Self { local: None, bus: None }
+    pub fn shared_only(shared: Kv) -> Self {
+        Self { shared, local: None, bus: None }
     }
 
     /// An in-process tier that nobody else needs to hear about (a single node).
-    pub fn single_node(local: Arc<LocalTier>) -> Self {
-        Self { local: Some(local), bus: None }
+    pub fn single_node(shared: Kv, local: Arc<LocalTier>) -> Self {
+        Self { shared, local: Some(local), bus: None }
     }
 
     /// An in-process tier kept coherent over `subject`: subscribes before returning, so no
     /// invalidation published after this is missed, and drops whatever arrives there.
     /// `local` is the tier the NATS connection clears when it reconnects.
     pub async fn coherent(
+        shared: Kv,
         local: Arc<LocalTier>,
         client: async_nats::Client,
         subject: String,
@@ -69,85 +75,85 @@ impl Cache {
                 }
             }
         });
-        Ok(Self { local: Some(local), bus: Some((client, subject)) })
+        Ok(Self { shared, local: Some(local), bus: Some((client, subject)) })
     }
 
     /// The in-process tier, if on.
     pub fn local(&self) -> Option<&LocalTier> {
         self.local.as_deref()
     }
-}
 
-/// The JSON text under `key`; on a miss in both tiers, what `load` gives, serialized and
-/// cached for `ttl`. Errors of `load` (a 404, say) are returned and nothing is cached.
-pub async fn cached<T, F, Fut>(
-    s: &AppState,
-    key: &str,
-    ttl: Duration,
-    load: F,
-) -> Result<Arc<str>, ApiError>
-where
-    T: Serialize,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let local = s.cache.local();
-    let ticket = match local {
-        Some(tier) => {
-            if let Some(hit) = tier.get(key) {
-                metrics::counter!("cache_lookups_total", "tier" => "local").increment(1);
-                return Ok(hit);
-            }
-            Some(tier.ticket())
-        }
-        None => None,
-    };
-    let shared_key = format!("cache:{key}");
-    let text: Arc<str> = match s.kv.get(&shared_key).await {
-        Ok(Some(hit)) => {
-            metrics::counter!("cache_lookups_total", "tier" => "shared").increment(1);
-            hit.into()
-        }
-        found => {
-            if let Err(e) = found {
-                tracing::warn!(error = %e, key, "cache read failed; reading through");
-            }
-            metrics::counter!("cache_lookups_total", "tier" => "miss").increment(1);
-            let value = load().await?;
-            let text =
-                serde_json::to_string(&value).map_err(|e| ApiError::Internal(e.to_string()))?;
-            if let Err(e) = s.kv.set(&shared_key, &text, ttl).await {
-                tracing::warn!(error = %e, key, "cache write failed");
-            }
-            text.into()
-        }
-    };
-    if let (Some(tier), Some(ticket)) = (local, ticket) {
-        tier.insert(ticket, key, text.clone(), ttl);
-    }
-    Ok(text)
-}
-
-/// Drops `key` everywhere: the shared store, this replica's tier, the other replicas' tiers.
-pub async fn forget(s: &AppState, key: &str) {
-    if let Err(e) = s.kv.del(&format!("cache:{key}")).await {
-        tracing::warn!(error = %e, key, "cache invalidation failed");
-    }
-    if let Some(tier) = s.cache.local() {
-        tier.invalidate(key);
-    }
-    if let Some((client, subject)) = &s.cache.bus
-        && let Err(e) = client.publish(subject.clone(), key.to_owned().into()).await
+    /// The JSON text under `key`; on a miss in both tiers, what `load` gives, serialized and
+    /// cached for `ttl`. Errors of `load` (a 404, say) are returned and nothing is cached.
+    pub async fn cached<T, E, F, Fut>(
+        &self,
+        key: &str,
+        ttl: Duration,
+        load: F,
+    ) -> Result<Arc<str>, E>
+    where
+        T: Serialize,
+        E: From<CacheError>,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
     {
-        tracing::warn!(error = %e, key, "cache invalidation was not published");
+        let local = self.local();
+        let ticket = match local {
+            Some(tier) => {
+                if let Some(hit) = tier.get(key) {
+                    metrics::counter!("cache_lookups_total", "tier" => "local").increment(1);
+                    return Ok(hit);
+                }
+                Some(tier.ticket())
+            }
+            None => None,
+        };
+        let shared_key = format!("cache:{key}");
+        let text: Arc<str> = match self.shared.get(&shared_key).await {
+            Ok(Some(hit)) => {
+                metrics::counter!("cache_lookups_total", "tier" => "shared").increment(1);
+                hit.into()
+            }
+            found => {
+                if let Err(e) = found {
+                    tracing::warn!(error = %e, key, "cache read failed; reading through");
+                }
+                metrics::counter!("cache_lookups_total", "tier" => "miss").increment(1);
+                let value = load().await?;
+                let text = serde_json::to_string(&value).map_err(CacheError::from)?;
+                if let Err(e) = self.shared.set(&shared_key, &text, ttl).await {
+                    tracing::warn!(error = %e, key, "cache write failed");
+                }
+                text.into()
+            }
+        };
+        if let (Some(tier), Some(ticket)) = (local, ticket) {
+            tier.insert(ticket, key, text.clone(), ttl);
+        }
+        Ok(text)
     }
-}
 
-/// Drops the package list (and one package, when it is named).
-pub async fn forget_package(s: &AppState, id: Option<i64>) {
-    forget(s, "packages").await;
-    if let Some(id) = id {
-        forget(s, &format!("package:{id}")).await;
+    /// Drops `key` everywhere: the shared store, this replica's tier, the other replicas' tiers.
+    pub async fn forget(&self, key: &str) {
+        if let Err(e) = self.shared.del(&format!("cache:{key}")).await {
+            tracing::warn!(error = %e, key, "cache invalidation failed");
+        }
+        if let Some(tier) = self.local() {
+            tier.invalidate(key);
+        }
+        if let Some((client, subject)) = &self.bus
+            && let Err(e) = client.publish(subject.clone(), key.to_owned().into()).await
+        {
+            tracing::warn!(error = %e, key, "cache invalidation was not published");
+        }
+    }
+
+    /// Drops the package list (and one package, when it is named).
+    pub async fn forget_package(&self, id: Option<i64>) {
+        self.forget("packages").await;
+        if let Some(id) = id {
+            self.forget(&format!("package:{id}")).await;
+        }
     }
 }
 

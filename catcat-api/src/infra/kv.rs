@@ -15,7 +15,7 @@ const REDIS_CONNECTIONS: usize = 4;
 /// A store failure (the request fails with 503; nothing is half-written).
 #[derive(Debug, thiserror::Error)]
 #[error("key-value store error: {0}")]
-pub struct KvError(String);
+pub struct KvError(#[source] Box<dyn std::error::Error + Send + Sync>);
 
 /// Result of a store call.
 pub type KvResult<T> = Result<T, KvError>;
@@ -38,8 +38,8 @@ impl std::fmt::Debug for Kv {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> KvError {
-    KvError(e.to_string())
+fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> KvError {
+    KvError(e.into())
 }
 
 impl Kv {

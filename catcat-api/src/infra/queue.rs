@@ -15,10 +15,10 @@ use tokio::sync::{mpsc, watch};
 /// A queue or event failure.
 #[derive(Debug, thiserror::Error)]
 #[error("queue error: {0}")]
-pub struct QueueError(String);
+pub struct QueueError(#[source] Box<dyn std::error::Error + Send + Sync>);
 
-pub(crate) fn err(e: impl std::fmt::Display) -> QueueError {
-    QueueError(e.to_string())
+pub(crate) fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> QueueError {
+    QueueError(e.into())
 }
 
 /// Subjects and stream names, with an optional prefix (a namespace per deployment or test).
@@ -156,17 +156,38 @@ impl Queue {
                     .map_err(err)?;
                 Ok(())
             }
-            Self::Local(tx) => {
-                tx.send(payload).map_err(|_| QueueError("the consumer has stopped".into()))
-            }
+            Self::Local(tx) => tx.send(payload).map_err(|_| err("the consumer has stopped")),
         }
     }
 }
 
+/// Why a message was not handled.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// It may succeed later (a dependency is down): leave it for redelivery.
+    #[error("will be retried")]
+    Retry(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// It can never succeed (unreadable, against the rules): drop it now, loudly.
+    #[error("cannot be handled")]
+    Reject(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// What the consumer does with one message.
 pub trait Handler: Send + Sync {
-    /// Handles one message; `Err` leaves it for redelivery.
-    fn handle(&self, payload: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
+    /// Handles one message; [`HandleError::Retry`] leaves it for redelivery.
+    fn handle(&self, payload: &[u8]) -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+/// `error: cause: cause…`, for the log.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// Resolves once `stop` is true (or its sender is gone).
@@ -190,7 +211,7 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                 msg = rx.recv() => match msg {
                     Some(payload) => {
                         if let Err(e) = handler.handle(&payload).await {
-                            tracing::error!(error = %e, "queued order could not be persisted");
+                            tracing::error!(error = %chain(&e), "queued order could not be persisted");
                         }
                     }
                     None => break,
@@ -221,9 +242,15 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                             tracing::warn!(error = %e, "ack failed; the order will be redelivered and skipped");
                         }
                     }
-                    Err(e) => {
+                    Err(e @ HandleError::Retry(_)) => {
                         let delivered = msg.info().map(|i| i.delivered).unwrap_or(0);
-                        tracing::error!(error = %e, delivered, max = MAX_DELIVER, "queued order not persisted; left for redelivery");
+                        tracing::error!(error = %chain(&e), delivered, max = MAX_DELIVER, "queued order not persisted; left for redelivery");
+                    }
+                    Err(e @ HandleError::Reject(_)) => {
+                        tracing::error!(error = %chain(&e), "queued order rejected for good");
+                        if let Err(e) = msg.ack_with(jetstream::AckKind::Term).await {
+                            tracing::warn!(error = %e, "could not terminate a rejected message");
+                        }
                     }
                 }
             }

@@ -251,7 +251,7 @@ pub trait ProgressRepository {
     async fn last_step(&self, order_id: i64) -> Result<Option<ProgressStatus>>;
 }
 
-/// A row of `idempotency_keys`: the first answer to a key, replayed to every retry.
+/// A row of `idempotency_keys`: the first final answer to a key, replayed to every retry.
 #[derive(Debug, Clone, PartialEq, Entity)]
 #[entity(table = "idempotency_keys")]
 pub struct IdempotencyRecord {
@@ -265,30 +265,47 @@ pub struct IdempotencyRecord {
     pub request_hash: String,
     /// The answer's status, once there is one.
     pub response_status: Option<i16>,
-    /// The answer's body, once there is one.
-    pub response_body: Option<serde_json::Value>,
-    /// First seen.
+    /// The answer's exact bytes, once there is one.
+    pub response_body: Option<String>,
+    /// First seen (or taken over after expiry).
     pub created_at: DateTime<Utc>,
 }
 
 /// Idempotency records.
 #[repository_for(IdempotencyRecord, crud, name = PgIdempotencyRepository)]
 pub trait IdempotencyRepository {
-    /// Claims a key; 1 for the first request, 0 for every other.
+    /// Claims a key: 1 for the first request (or the first after the old record expired, which
+    /// it replaces), 0 for every other.
     #[sql(
-        "INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>) ON CONFLICT (user_id, key) DO NOTHING"
+        "INSERT INTO <<table>> (<<columns>>) VALUES (<<values>>) ON CONFLICT (user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL, created_at = EXCLUDED.created_at WHERE <<table>>.created_at < @expired_before"
     )]
-    async fn claim(&self, record: &IdempotencyRecord) -> Result<u64>;
+    async fn claim(&self, record: &IdempotencyRecord, expired_before: DateTime<Utc>)
+    -> Result<u64>;
+
+    /// A live record (not expired).
+    #[sql(
+        "SELECT <<columns>> FROM <<table>> WHERE user_id = @user_id AND key = @key AND created_at >= @expired_before"
+    )]
+    async fn live(
+        &self,
+        user_id: i64,
+        key: &str,
+        expired_before: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRecord>>;
 
     /// Stores the answer.
     #[sql(
         "UPDATE <<table>> SET response_status = @status, response_body = @body WHERE user_id = @user_id AND key = @key"
     )]
-    async fn answer(
-        &self,
-        user_id: i64,
-        key: &str,
-        status: i16,
-        body: &serde_json::Value,
-    ) -> Result<u64>;
+    async fn answer(&self, user_id: i64, key: &str, status: i16, body: &str) -> Result<u64>;
+
+    /// Gives a claim up (its request ended without a final answer), so a retry runs again.
+    #[sql(
+        "DELETE FROM <<table>> WHERE user_id = @user_id AND key = @key AND response_status IS NULL"
+    )]
+    async fn release(&self, user_id: i64, key: &str) -> Result<u64>;
+
+    /// Deletes the records older than `expired_before`.
+    #[sql("DELETE FROM <<table>> WHERE created_at < @expired_before")]
+    async fn purge(&self, expired_before: DateTime<Utc>) -> Result<u64>;
 }

@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use catcat_api::domain::OrderStatus;
+use catcat_api::app::orders::OrderMessage;
 use catcat_api::infra::queue::{Names, nats};
-use catcat_api::repos::orders::Order;
 use catcat_api::startup::Application;
 use chrono::Utc;
 use repo_runtime::types::Decimal;
@@ -13,29 +12,21 @@ use serde_json::json;
 
 use super::support::{TestApp, config, nats_url, phone, sms_stand_in};
 
-fn order(id: i64, customer: i64, pet: i64) -> Order {
+fn order(id: i64, customer: i64, pet: i64) -> OrderMessage {
     let now = Utc::now();
-    Order {
+    OrderMessage {
+        v: OrderMessage::VERSION,
         id,
         order_no: format!("CCQ{id}"),
         customer_id: customer,
-        provider_id: None,
         pet_id: pet,
         package_id: 1,
         service_at: now + chrono::Duration::days(3),
         address: "1 Queue Lane".into(),
         address_detail: None,
         price: Decimal::new(3000, 2),
-        status: OrderStatus::Queued,
-        customer_remark: None,
-        provider_remark: None,
-        accepted_at: None,
-        started_at: None,
-        completed_at: None,
-        cancelled_at: None,
-        cancel_reason: None,
-        created_at: now,
-        updated_at: now,
+        remark: None,
+        booked_at: now,
     }
 }
 
@@ -70,7 +61,7 @@ async fn a_consumer_killed_mid_stream_and_restarted_persists_every_order_once() 
     let (queue, _inbox, _) = nats(client, Names::new(&first.nats_prefix)).await.unwrap();
     let ids: Vec<i64> = (0..200).map(|i| 9_000_000_000 + i).collect();
     for &id in &ids {
-        let payload = serde_json::to_vec(&order(id, customer, pet)).unwrap();
+        let payload = order(id, customer, pet).encode().unwrap();
         queue.publish(id, payload.clone()).await.unwrap();
         queue.publish(id, payload).await.unwrap();
     }

@@ -1,0 +1,30 @@
+//! The workflows: what the service does, with no HTTP in sight. Each takes the shared state
+//! and a [`Caller`], checks the rules (`domain`), reads and writes through the repositories
+//! (`repos`) and the infrastructure (`infra`), and answers a typed result or an [`AppError`].
+//! `http/` translates requests into these calls and their outcomes into answers; the queue
+//! consumer (`worker`) calls the same workflows.
+
+pub mod error;
+pub mod idempotency;
+pub mod orders;
+pub mod progress;
+
+pub use error::{AppError, AppResult};
+
+use crate::domain::UserRole;
+
+/// Who is asking, as their access token says.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    /// User id.
+    pub id: i64,
+    /// Role when the token was issued.
+    pub role: UserRole,
+}
+
+impl Caller {
+    /// Whether the caller is an administrator.
+    pub fn is_admin(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+}
