@@ -7,7 +7,9 @@ use crate::config::Env;
 /// Installs the global subscriber (once; later calls do nothing).
 pub fn init(env: Env) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Escape codes only for a person at a terminal, never into a file or a log collector.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     let _ = match env {
         Env::Prod => builder.json().flatten_event(true).try_init(),
         Env::Dev => builder.compact().try_init(),

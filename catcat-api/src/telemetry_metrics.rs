@@ -2,16 +2,18 @@
 //! and query timings (from the generated repositories' observer), business counters.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use repo_runtime::{QueryEvent, QueryObserver};
+use tracing::Instrument;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -50,17 +52,55 @@ impl QueryObserver for QueryMetrics {
     }
 }
 
-/// Counts and times every request by its route template (never the raw path).
-pub async fn track(req: Request, next: Next) -> Response {
+/// The header that carries a request's id, in and out.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Counts and times every request by its route template (never the raw path), and gives it
+/// an id: the caller's `X-Request-Id` when it is a sane one, else a new one. The id is sent
+/// back on every answer and carried by every log line written while the request runs.
+pub async fn track(mut req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map(|p| intern(p.as_str()));
     let method = req.method().clone();
     let start = Instant::now();
-    let response = next.run(req).await;
-    let (requests, duration) =
-        request_metrics(route.unwrap_or("unmatched"), &method, response.status());
+    let id = match req.headers().get(REQUEST_ID) {
+        Some(v) if v.len() <= 64 && v.as_bytes().iter().all(u8::is_ascii_graphic) => v.clone(),
+        _ => {
+            let v = new_request_id();
+            req.headers_mut().insert(REQUEST_ID, v.clone());
+            v
+        }
+    };
+    let span = tracing::info_span!(
+        "request",
+        id = id.to_str().unwrap_or_default(),
+        method = method.as_str(),
+        route = route.unwrap_or("unmatched")
+    );
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let status = response.status();
+    let (requests, duration) = request_metrics(route.unwrap_or("unmatched"), &method, status);
     requests.increment(1);
-    duration.record(start.elapsed().as_secs_f64());
+    let elapsed = start.elapsed();
+    duration.record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::debug!(
+            status = status.as_u16(),
+            elapsed_us = elapsed.as_micros() as u64,
+            "answered"
+        );
+    });
+    response.headers_mut().insert(REQUEST_ID, id);
     response
+}
+
+/// A process-unique id with a random prefix (unique across replicas): 24 hex digits.
+fn new_request_id() -> HeaderValue {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(rand::random::<u64>);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let text = format!("{:016x}{:08x}", prefix, n & 0xffff_ffff);
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 type RequestKey = (&'static str, Method, StatusCode);

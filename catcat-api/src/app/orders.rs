@@ -282,13 +282,10 @@ pub async fn detail(s: &AppState, caller: Caller, id: i64) -> AppResult<OrderDet
     Ok(OrderDetail { order, package, pet, history })
 }
 
-/// Paging as asked: `page` from 1, `pageSize` 1 to 100; `(limit, offset)` cannot overflow.
+/// Paging as asked ([`validate::paging`]): `(page, pageSize, limit, offset)`.
 pub fn paging(page: Option<i64>, page_size: Option<i64>) -> AppResult<(i64, i64, i64, i64)> {
     let (page, size) = validate::paging(page, page_size)?;
-    let offset = (page - 1)
-        .checked_mul(size)
-        .ok_or_else(|| AppError::invalid("page", "is beyond the last page there can be"))?;
-    Ok((page, size, size, offset))
+    Ok((page, size, size, (page - 1) * size))
 }
 
 /// The caller's orders, newest first.

@@ -47,8 +47,15 @@ pub fn code(field: &'static str, value: &str) -> Result<(), FieldError> {
     }
 }
 
-/// Text of `min..=max` characters after trimming.
+/// Text of `min..=max` characters after trimming, without control characters other than
+/// tab and line breaks (PostgreSQL cannot store NUL, and no field here means the others).
 pub fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
+    if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err(FieldError::new(
+            field,
+            format!("must not contain control characters (found U+{:04X})", c as u32),
+        ));
+    }
     let n = value.trim().chars().count();
     if n < min {
         Err(FieldError::new(
@@ -75,12 +82,16 @@ pub fn optional_text(
     value.map_or(Ok(()), |v| text(field, v, 0, max))
 }
 
-/// Paging: `page` from 1, `pageSize` 1 to 100; defaults 1 and 20.
+/// The largest page number asked for: beyond it no table here has rows, and the offset
+/// (`(page - 1) * pageSize`) stays far from overflowing.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// Paging: `page` 1 to [`MAX_PAGE`], `pageSize` 1 to 100; defaults 1 and 20.
 pub fn paging(page: Option<i64>, page_size: Option<i64>) -> Result<(i64, i64), FieldError> {
     let page = page.unwrap_or(1);
     let size = page_size.unwrap_or(20);
-    if page < 1 {
-        return Err(FieldError::new("page", "must be 1 or more"));
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(FieldError::new("page", format!("must be 1 to {MAX_PAGE}")));
     }
     if !(1..=100).contains(&size) {
         return Err(FieldError::new("pageSize", "must be 1 to 100"));
@@ -105,5 +116,11 @@ mod tests {
         assert_eq!(paging(Some(0), None).unwrap_err().field, "page");
         assert_eq!(paging(None, Some(101)).unwrap_err().field, "pageSize");
         assert!(text("name", "  ", 1, 10).is_err());
+        assert_eq!(text("name", "a\0b", 1, 10).unwrap_err().field, "name");
+        assert!(text("name", "a\u{7}b", 1, 10).is_err());
+        assert!(text("name", "line\nbreak\ttab", 1, 20).is_ok());
+        assert_eq!(paging(Some(i64::MAX), Some(100)).unwrap_err().field, "page");
+        assert_eq!(paging(Some(-5), None).unwrap_err().field, "page");
+        assert_eq!(paging(Some(MAX_PAGE), Some(100)), Ok((MAX_PAGE, 100)));
     }
 }

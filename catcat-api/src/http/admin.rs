@@ -243,6 +243,22 @@ fn yes() -> bool {
     true
 }
 
+/// A price in yuan: 0 to 99999999.99 with at most two decimals (the fen). JSON carries it as
+/// a number; its shortest decimal form is taken exactly, never rounded (1.005 is refused, not
+/// stored as 1.00).
+fn package_price(value: f64) -> Result<repo_runtime::types::Decimal, ApiError> {
+    use repo_runtime::types::Decimal;
+    let price = Decimal::try_from(value)
+        .ok()
+        .filter(|p| *p >= Decimal::ZERO && *p < Decimal::new(100_000_000, 0))
+        .ok_or_else(|| ApiError::invalid("price", "must be 0 to 99999999.99"))?
+        .normalize();
+    if price.scale() > 2 {
+        return Err(ApiError::invalid("price", "must have at most two decimals (fen)"));
+    }
+    Ok(price)
+}
+
 impl PackageInput {
     fn check(&self) -> Result<repo_runtime::types::Decimal, ApiError> {
         validate::text("name", &self.name, 1, 50)?;
@@ -259,15 +275,7 @@ impl PackageInput {
                 "must be at most 20 items of 1 to 50 characters",
             ));
         }
-        let price = repo_runtime::types::Decimal::try_from(self.price)
-            .ok()
-            .map(|p| p.round_dp(2))
-            .filter(|p| {
-                *p >= repo_runtime::types::Decimal::ZERO
-                    && *p < repo_runtime::types::Decimal::new(100_000_000, 0)
-            })
-            .ok_or_else(|| ApiError::invalid("price", "must be 0 to 99999999.99"))?;
-        Ok(price)
+        package_price(self.price)
     }
 
     fn into_package(
@@ -397,4 +405,19 @@ pub(crate) async fn providers(
         page,
         size,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_price;
+
+    #[test]
+    fn prices_are_exact_or_refused() {
+        assert_eq!(package_price(35.5).unwrap().to_string(), "35.5");
+        assert_eq!(package_price(0.1).unwrap().to_string(), "0.1");
+        assert_eq!(package_price(99_999_999.99).unwrap().to_string(), "99999999.99");
+        for refused in [1.005, 0.001, -1.0, 100_000_000.0, f64::NAN] {
+            assert!(package_price(refused).is_err(), "{refused} must be refused");
+        }
+    }
 }

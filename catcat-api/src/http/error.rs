@@ -123,6 +123,15 @@ impl ApiError {
         Self::Invalid(FieldError::new(field, message))
     }
 
+    /// A failed insert of a row owned by the caller: a foreign-key violation there means the
+    /// account the (validly signed) token names no longer exists, which is a 401, not a 500.
+    pub fn unknown_caller(e: repo_runtime::Error) -> Self {
+        match e {
+            repo_runtime::Error::ForeignKeyViolation { .. } => Self::Unauthorized,
+            other => other.into(),
+        }
+    }
+
     /// A conflict with a machine code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }

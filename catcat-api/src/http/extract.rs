@@ -1,9 +1,9 @@
 //! Extractors: the signed-in user, and JSON / query / path readers whose rejections are
 //! answered in the envelope (400 for malformed input, 422 naming the field for wrong values).
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -64,28 +64,138 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(data_error(&e.body_text())),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::TooLarge)
-            }
-            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
+            });
+        if !json {
+            return Err(ApiError::BadRequest(
+                "expected a JSON body with `Content-Type: application/json`".into(),
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadRequest(e.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(Self)
     }
 }
 
-/// `Failed to deserialize …: nickName: invalid type …` → a 422 naming `nickName`.
-fn data_error(text: &str) -> ApiError {
-    let detail = text.split_once("target type: ").map_or(text, |(_, d)| d);
-    let field = detail.split_once(": ").map(|(f, _)| f).filter(|f| !f.contains(' '));
-    let unknown = detail.split('`').nth(1).filter(|_| detail.starts_with("unknown field"));
-    let missing = detail.split('`').nth(1).filter(|_| detail.starts_with("missing field"));
-    let name = field.or(unknown).or(missing).unwrap_or("body");
-    ApiError::Invalid(crate::domain::validate::FieldError {
-        field: name.to_owned().into(),
-        message: detail.to_owned(),
-    })
+/// Reads a JSON body into `T`: malformed JSON is a 400; a value of the wrong kind, a missing
+/// or unknown field, or a NUL character in any text is a 422 naming the field by its JSON path
+/// (`imageUrls[2]`), in words rather than Rust type names.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(rejection)?;
+    de.end().map_err(|e| malformed(&e))?;
+    // A NUL cannot be stored in PostgreSQL text and means nothing in any field here. JSON can
+    // carry one only escaped, so the scan is cheap and the slow path runs only when it hits.
+    if contains(bytes, b"\\u0000")
+        && let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(path) = nul_path(&tree, String::new())
+    {
+        return Err(invalid(
+            if path.is_empty() { "body".into() } else { path },
+            "must not contain NUL characters".into(),
+        ));
+    }
+    Ok(value)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The JSON path of the first string (or key) holding a NUL.
+fn nul_path(v: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| nul_path(item, format!("{at}[{i}]")))
+        }
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            if k.contains('\0') { Some(here) } else { nul_path(item, here) }
+        }),
+        _ => None,
+    }
+}
+
+fn invalid(field: String, message: String) -> ApiError {
+    ApiError::Invalid(crate::domain::validate::FieldError { field: field.into(), message })
+}
+
+fn malformed(e: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!(
+        "the body is not valid JSON (line {}, column {})",
+        e.line(),
+        e.column()
+    ))
+}
+
+/// The answer to a body `T` cannot be read from.
+fn rejection(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    use serde_json::error::Category;
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if !matches!(inner.classify(), Category::Data) {
+        return malformed(&inner);
+    }
+    let text = inner.to_string();
+    let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(t, _)| t);
+    let at = |name: &str| {
+        if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
+    };
+    if let Some(name) = quoted(text, "missing field `") {
+        return invalid(at(name), "is required".into());
+    }
+    if let Some(name) = quoted(text, "unknown field `") {
+        // The path already ends at the unknown key.
+        let field = if path == "." || path.is_empty() { name.to_owned() } else { path };
+        return invalid(field, "is not a field of this request".into());
+    }
+    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path };
+    invalid(field, plain(text))
+}
+
+/// The name in `` prefix`name` ``.
+fn quoted<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.strip_prefix(prefix)?.split('`').next()
+}
+
+/// serde's "invalid type: string \"x\", expected i64" as "must be an integer".
+fn plain(text: &str) -> String {
+    let Some((_, expected)) = text.rsplit_once(", expected ") else {
+        return text.to_owned();
+    };
+    let kind = match expected.trim() {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "isize" | "usize" => {
+            if text.starts_with("invalid value: integer") {
+                "an integer in range"
+            } else {
+                "an integer"
+            }
+        }
+        "f32" | "f64" => "a number",
+        "a string" | "a borrowed string" | "a char" => "a string",
+        "a boolean" => "true or false",
+        "a sequence" => "an array",
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        e if e.contains("RFC 3339") || e.contains("date") => "a date-time (RFC 3339)",
+        e if e.starts_with("one of ") => return format!("must be {e}"),
+        e if e.starts_with("a ") || e.starts_with("an ") => return format!("must be {e}"),
+        _ => return text.to_owned(),
+    };
+    format!("must be {kind}")
 }
 
 /// Query parameters.
@@ -130,9 +240,5 @@ pub(crate) fn optional_json<T: DeserializeOwned>(body: &[u8]) -> Result<Option<T
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    match serde_json::from_slice::<T>(body) {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.is_data() => Err(data_error(&format!("target type: {e}"))),
-        Err(e) => Err(ApiError::BadRequest(e.to_string())),
-    }
+    parse_json(body).map(Some)
 }

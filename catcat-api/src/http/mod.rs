@@ -43,7 +43,13 @@ pub fn router(state: AppState) -> Router {
         .merge(progress::router())
         .merge(providers::router())
         .merge(reviews::router())
-        .merge(admin::router())
+        // The admin gate is one layer over every admin route: a route added there without it
+        // cannot exist.
+        .merge(admin::router().route_layer(axum::middleware::from_extractor_with_state::<
+            extract::AdminUser,
+            AppState,
+        >(state.clone())))
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .fallback(|| async { error::ApiError::NotFound })
         .layer(layers)
         .with_state(state)

@@ -134,7 +134,7 @@ pub(crate) async fn create(
 ) -> ApiResult {
     b.check()?;
     let pet = b.into_pet(s.ids.next_id(), user.id, Utc::now());
-    PgPetRepository::new(&s.pool).insert(&pet).await?;
+    PgPetRepository::new(&s.pool).insert(&pet).await.map_err(ApiError::unknown_caller)?;
     ok(StatusCode::CREATED, "created", pet)
 }
 

@@ -76,7 +76,7 @@ pub(crate) async fn apply(
         Err(repo_runtime::Error::UniqueViolation { .. }) => {
             Err(ApiError::conflict("already_applied", "you have applied already"))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(ApiError::unknown_caller(e)),
     }
 }
 

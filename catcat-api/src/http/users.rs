@@ -74,9 +74,9 @@ impl UserView {
     }
 }
 
-#[utoipa::path(get, path = "/api/users/me", tag = "users", responses((status = 200, description = "the full profile", body = UserView), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/users/me", tag = "users", responses((status = 200, description = "the full profile", body = UserView)), security(("bearer" = [])))]
 pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
-    let u = PgUserRepository::new(&s.pool).get(user.id).await?.ok_or(ApiError::NotFound)?;
+    let u = PgUserRepository::new(&s.pool).get(user.id).await?.ok_or(ApiError::Unauthorized)?;
     ok(StatusCode::OK, "ok", UserView::full(&u))
 }
 
@@ -101,7 +101,7 @@ fn email(field: &'static str, value: &str) -> Result<(), validate::FieldError> {
     }
 }
 
-#[utoipa::path(put, path = "/api/users/me", tag = "users", request_body = UpdateMe, responses((status = 200, description = "updated", body = UserView), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/users/me", tag = "users", request_body = UpdateMe, responses((status = 200, description = "updated", body = UserView)), security(("bearer" = [])))]
 pub(crate) async fn update_me(
     State(s): State<AppState>,
     user: AuthUser,
@@ -123,10 +123,11 @@ pub(crate) async fn update_me(
         )
         .await?;
     if changed == 0 {
-        return Err(ApiError::NotFound);
+        // The token is signed, but the account it names is gone.
+        return Err(ApiError::Unauthorized);
     }
     s.cache.forget(&format!("user:{}", user.id)).await;
-    let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
+    let u = users.get(user.id).await?.ok_or(ApiError::Unauthorized)?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
 
@@ -145,7 +146,7 @@ pub(crate) async fn change_password(
 ) -> ApiResult {
     validate::password("newPassword", &b.new_password)?;
     let users = PgUserRepository::new(&s.pool);
-    let u = users.get(user.id).await?.ok_or(ApiError::NotFound)?;
+    let u = users.get(user.id).await?.ok_or(ApiError::Unauthorized)?;
     if !s.passwords.verify(&b.old_password, &u.password_hash).await {
         return Err(ApiError::invalid("oldPassword", "is not the current password"));
     }

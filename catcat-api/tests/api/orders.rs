@@ -37,11 +37,12 @@ async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16,
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
-/// Waits until the queued order is persisted; its detail.
+/// Waits until the queued order is persisted (no longer shown as Queued); its detail.
 async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..200 {
         let (s, b) = app.call("GET", &format!("/api/orders/{id}"), Some(token), None).await;
-        if s == 200 {
+        assert_eq!(s, 200, "a booked order is visible at once, queued or saved: {b}");
+        if b["data"]["status"] != -1 {
             return b["data"].clone();
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
