@@ -274,6 +274,18 @@ impl Application {
                 metrics.run_upkeep();
             }
         });
+        // Expired idempotency records go hourly (any replica may do it; deleting twice is harmless).
+        let purging = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match crate::app::idempotency::purge(&purging).await {
+                    Ok(n) => tracing::debug!(purged = n, "expired idempotency records purged"),
+                    Err(e) => tracing::warn!(error = %e, "expired idempotency records not purged"),
+                }
+            }
+        });
         let grace = Duration::from_secs(state.config.shutdown_grace_secs);
         let delay = Duration::from_millis(state.config.shutdown_delay_ms);
         let accepting = state.accepting.clone();

@@ -174,6 +174,9 @@ fn quoted<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// serde's "invalid type: string \"x\", expected i64" as "must be an integer".
 fn plain(text: &str) -> String {
+    if let Some((_, values)) = text.split_once("; expected one of ") {
+        return format!("must be one of {values}");
+    }
     let Some((_, expected)) = text.rsplit_once(", expected ") else {
         return text.to_owned();
     };

@@ -13,16 +13,25 @@ async fn admin(app: &TestApp) -> String {
 async fn only_admins_reach_the_admin_surface() {
     let app = TestApp::spawn().await;
     let (customer, _, _) = app.register(&phone()).await;
-    for (method, path) in [
-        ("GET", "/api/admin/statistics"),
-        ("GET", "/api/admin/users"),
-        ("GET", "/api/admin/packages"),
-        ("GET", "/api/admin/orders"),
-    ] {
-        let (s, b) = app.call(method, path, Some(&customer), None).await;
-        assert_eq!((s, b["error"].as_str()), (403, Some("admin_only")), "{path}");
-        let (s, _) = app.call(method, path, None, None).await;
-        assert_eq!(s, 401, "{path}");
+    // Every admin operation the document lists, with a body or without: the gate answers first.
+    let (_, doc) = app.call("GET", "/openapi.json", None, None).await;
+    let mut operations = Vec::new();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        if !template.starts_with("/api/admin/") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            operations.push((method.to_uppercase(), template.replace("{id}", "1")));
+        }
+    }
+    assert_eq!(operations.len(), 13, "{operations:?}");
+    for (method, path) in &operations {
+        for body in [None, Some(json!({ "name": "x" }))] {
+            let (s, b) = app.call(method, path, Some(&customer), body.clone()).await;
+            assert_eq!((s, b["error"].as_str()), (403, Some("admin_only")), "{method} {path}");
+            let (s, b) = app.call(method, path, None, body).await;
+            assert_eq!((s, b["error"].as_str()), (401, Some("unauthorized")), "{method} {path}");
+        }
     }
     let admin = admin(&app).await;
     let (s, b) = app.call("GET", "/api/admin/statistics", Some(&admin), None).await;

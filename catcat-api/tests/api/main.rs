@@ -6,8 +6,11 @@
 mod admin;
 mod auth;
 mod cluster;
+mod contract;
+mod idempotency;
 mod orders;
 mod pets;
 mod platform;
 mod queue;
 mod support;
+mod workflows;

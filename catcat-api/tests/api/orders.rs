@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::support::{TestApp, described, login, phone};
 
-async fn add_cat(app: &TestApp, token: &str) -> i64 {
+pub(crate) async fn add_cat(app: &TestApp, token: &str) -> i64 {
     let (s, b) = app
         .call("POST", "/api/pets", Some(token), Some(json!({ "name": "Mochi", "type": 1 })))
         .await;
@@ -16,15 +16,15 @@ async fn add_cat(app: &TestApp, token: &str) -> i64 {
     b["data"]["id"].as_i64().unwrap()
 }
 
-fn booking(pet: i64) -> Value {
+pub(crate) fn booking(pet: i64) -> Value {
     json!({ "packageId": 2, "petId": pet, "serviceAt": (Utc::now() + chrono::Duration::days(2)).to_rfc3339(), "address": "1 Cat Street" })
 }
 
-async fn book(app: &TestApp, token: &str, pet: i64, key: &str) -> (u16, Value) {
+pub(crate) async fn book(app: &TestApp, token: &str, pet: i64, key: &str) -> (u16, Value) {
     book_body(app, token, &booking(pet), key).await
 }
 
-async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16, Value) {
+pub(crate) async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16, Value) {
     let res = app
         .http
         .post(format!("{}/api/orders", app.base))
@@ -38,7 +38,7 @@ async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16,
 }
 
 /// Waits until the queued order is persisted (no longer shown as Queued); its detail.
-async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
+pub(crate) async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
     for _ in 0..200 {
         let (s, b) = app.call("GET", &format!("/api/orders/{id}"), Some(token), None).await;
         assert_eq!(s, 200, "a booked order is visible at once, queued or saved: {b}");
@@ -51,7 +51,7 @@ async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
 }
 
 /// A provider approved by the seeded admin; (access token, user id).
-async fn provider(app: &TestApp) -> (String, i64) {
+pub(crate) async fn provider(app: &TestApp) -> (String, i64) {
     let p = phone();
     let (t, _, id) = app.register(&p).await;
     let (s, b) = app
@@ -163,6 +163,16 @@ async fn the_whole_customer_journey() {
         )
         .await;
     assert_eq!(s, 404, "only the reviewed provider replies");
+    let (stranger, _, _) = app.register(&phone()).await;
+    let (s, _) = app
+        .call(
+            "POST",
+            &format!("/api/reviews/{review}/reply"),
+            Some(&stranger),
+            Some(json!({ "reply": "not mine" })),
+        )
+        .await;
+    assert_eq!(s, 404, "a stranger cannot reply either");
     let (s, b) = app
         .call(
             "POST",

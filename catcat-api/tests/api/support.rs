@@ -7,6 +7,7 @@ use axum::Json;
 use axum::routing::post;
 use catcat_api::config::{Config, Env, Secret};
 use catcat_api::startup::{Application, Shutdown};
+use catcat_api::state::AppState;
 use serde_json::{Value, json};
 use tokio_postgres::NoTls;
 
@@ -98,6 +99,8 @@ pub(crate) struct TestApp {
     pub(crate) shutdown: Shutdown,
     /// What it was started with (a replica shares all of it).
     pub(crate) config: Config,
+    /// Its shared state, for calling the workflows directly.
+    pub(crate) state: AppState,
     /// False for replicas: the first app drops the database and streams.
     owner: bool,
 }
@@ -140,8 +143,10 @@ impl TestApp {
         let app = Application::build(config.clone()).await.expect("the service starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_handle();
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         Self {
+            state,
             base,
             http: reqwest::Client::new(),
             outbox,
@@ -179,6 +184,40 @@ impl TestApp {
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// `METHOD path` with extra headers and a raw body; (status, headers, exact body bytes).
+    pub(crate) async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.bytes().await.unwrap().to_vec())
+    }
+
+    /// A connection to this app's database, for looking behind the API.
+    pub(crate) async fn sql(&self) -> tokio_postgres::Client {
+        let (client, conn) =
+            db_url(self).parse::<tokio_postgres::Config>().unwrap().connect(NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
     }
 
     /// The last code sent to `phone`.

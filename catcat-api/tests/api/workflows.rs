@@ -1,0 +1,297 @@
+//! The workflows called directly, without HTTP: the guarded transitions under real
+//! concurrency (multi-thread runtime), the consumer's exactly-once persistence, and a queued
+//! order read back before the consumer has saved it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use catcat_api::app::orders::{self, Booking, OrderMessage};
+use catcat_api::app::{AppError, Caller};
+use catcat_api::domain::{OrderStatus, UserRole};
+use catcat_api::infra::queue::{HandleError, Handler, Names, consume, nats};
+use catcat_api::startup::Application;
+use catcat_api::worker::OrderPersister;
+use chrono::Utc;
+use repo_runtime::types::Decimal;
+use tokio::sync::{Notify, watch};
+
+use super::orders::{add_cat, book, persisted, provider};
+use super::support::{TestApp, nats_url, phone};
+
+/// A persisted, pending order of a new customer; (customer, order id).
+async fn pending_order(app: &TestApp) -> (Caller, i64) {
+    let (token, _, id) = app.register(&phone()).await;
+    let pet = add_cat(app, &token).await;
+    let (s, b) = book(app, &token, pet, &format!("k-{}", phone())).await;
+    assert_eq!(s, 202, "{b}");
+    let order = b["data"]["orderId"].as_i64().unwrap();
+    persisted(app, &token, order).await;
+    (Caller { id, role: UserRole::Customer }, order)
+}
+
+async fn providers(app: &TestApp, n: usize) -> Vec<Caller> {
+    let mut all = Vec::new();
+    for _ in 0..n {
+        let (_, id) = provider(app).await;
+        all.push(Caller { id, role: UserRole::ServiceProvider });
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_accepts_of_one_order_let_exactly_one_provider_in() {
+    let app = TestApp::spawn().await;
+    let sitters = providers(&app, 6).await;
+    for round in 0..3 {
+        let (_, order) = pending_order(&app).await;
+        let start = Arc::new(tokio::sync::Barrier::new(sitters.len()));
+        let tasks: Vec<_> = sitters
+            .iter()
+            .map(|&sitter| {
+                let (state, start) = (app.state.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    orders::accept(&state, sitter, order).await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(OrderStatus::Accepted) => won += 1,
+                Err(
+                    AppError::Conflict { code: "order_not_acceptable", .. } | AppError::NotFound,
+                ) => {}
+                other => panic!("round {round}: unexpected {other:?}"),
+            }
+        }
+        assert_eq!(won, 1, "round {round}: exactly one provider takes the order");
+        let history: i64 = app
+            .sql()
+            .await
+            .query_one(
+                "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND to_status = 1",
+                &[&order],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(history, 1, "round {round}: one history row for the one accept");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancel_racing_an_accept_lets_one_win() {
+    let app = TestApp::spawn().await;
+    let sitter = providers(&app, 1).await[0];
+    let db = app.sql().await;
+    for round in 0..8 {
+        let (customer, order) = pending_order(&app).await;
+        // Within two hours of the visit: once accepted, the customer can no longer cancel, so
+        // whichever runs second must be refused.
+        db.execute(
+            "UPDATE service_orders SET service_at = now() + interval '1 hour' WHERE id = $1",
+            &[&order],
+        )
+        .await
+        .unwrap();
+        let start = Arc::new(tokio::sync::Barrier::new(2));
+        let (s1, b1) = (app.state.clone(), start.clone());
+        let accept = tokio::spawn(async move {
+            b1.wait().await;
+            orders::accept(&s1, sitter, order).await
+        });
+        let (s2, b2) = (app.state.clone(), start);
+        let cancel = tokio::spawn(async move {
+            b2.wait().await;
+            orders::cancel(&s2, customer, order, None).await
+        });
+        let (accepted, cancelled) = (accept.await.unwrap(), cancel.await.unwrap());
+        let refused = |r: &Result<OrderStatus, AppError>| {
+            matches!(r, Err(AppError::Conflict { .. }) | Err(AppError::NotFound))
+        };
+        match (&accepted, &cancelled) {
+            (Ok(OrderStatus::Accepted), c) if refused(c) => {}
+            (a, Ok(OrderStatus::Cancelled)) if refused(a) => {}
+            other => panic!("round {round}: both or neither won: {other:?}"),
+        }
+        let moves: i64 = db
+            .query_one(
+                "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND from_status IS NOT NULL AND from_status <> -1",
+                &[&order],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(moves, 1, "round {round}: one move recorded");
+    }
+}
+
+fn message(id: i64, customer: i64, pet: i64) -> OrderMessage {
+    let now = Utc::now();
+    OrderMessage {
+        v: OrderMessage::VERSION,
+        id,
+        order_no: format!("CCW{id}"),
+        customer_id: customer,
+        pet_id: pet,
+        package_id: 1,
+        service_at: now + chrono::Duration::days(3),
+        address: "1 Worker Way".into(),
+        address_detail: None,
+        price: Decimal::new(3000, 2),
+        remark: None,
+        booked_at: now,
+    }
+}
+
+async fn counts(db: &tokio_postgres::Client, order: i64) -> (i64, i64) {
+    let row = db
+        .query_one(
+            "SELECT (SELECT count(*) FROM service_orders WHERE id = $1), (SELECT count(*) FROM order_status_history WHERE order_id = $1)",
+            &[&order],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[tokio::test]
+async fn persisting_the_same_message_twice_makes_one_order_and_one_history_row() {
+    let app = TestApp::spawn().await;
+    let (token, _, customer) = app.register(&phone()).await;
+    let pet = add_cat(&app, &token).await;
+    let m = message(8_100_000_001, customer, pet);
+    assert!(orders::persist(&app.state, m.clone()).await.unwrap(), "the first saves it");
+    assert!(!orders::persist(&app.state, m).await.unwrap(), "the second changes nothing");
+    assert_eq!(counts(&app.sql().await, 8_100_000_001).await, (1, 1));
+}
+
+/// Persists, then hangs before returning (so before the ack), telling the test it got there.
+struct HangsAfterPersisting {
+    inner: OrderPersister,
+    persisted: Arc<Notify>,
+}
+
+impl Handler for HangsAfterPersisting {
+    async fn handle(&self, payload: &[u8]) -> Result<(), HandleError> {
+        self.inner.handle(payload).await?;
+        self.persisted.notify_one();
+        std::future::pending().await
+    }
+}
+
+/// Counts the deliveries it handles.
+struct Counting {
+    inner: OrderPersister,
+    seen: Arc<AtomicUsize>,
+}
+
+impl Handler for Counting {
+    async fn handle(&self, payload: &[u8]) -> Result<(), HandleError> {
+        self.seen.fetch_add(1, Ordering::SeqCst);
+        self.inner.handle(payload).await
+    }
+}
+
+#[tokio::test]
+async fn a_consumer_aborted_after_persisting_and_before_acking_is_redelivered_and_applied_once() {
+    let app = TestApp::spawn().await;
+    let (token, _, customer) = app.register(&phone()).await;
+    let pet = add_cat(&app, &token).await;
+    // The service's own consumer stops; a second build on the same database gives a state
+    // whose pool is open and which consumes nothing by itself.
+    app.shutdown.trigger();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let built = Application::build(app.config.clone()).await.unwrap();
+    let state = built.state().clone();
+    let names = || Names::new(&app.nats_prefix);
+    let (queue, inbox, _) =
+        nats(async_nats::connect(nats_url()).await.unwrap(), names()).await.unwrap();
+    let id = 8_200_000_001;
+    queue.publish(id, message(id, customer, pet).encode().unwrap()).await.unwrap();
+
+    let persisted_once = Arc::new(Notify::new());
+    let (_stop_first, stop) = watch::channel(false);
+    let first = tokio::spawn(consume(
+        inbox,
+        HangsAfterPersisting {
+            inner: OrderPersister::new(&state),
+            persisted: persisted_once.clone(),
+        },
+        stop,
+    ));
+    tokio::time::timeout(Duration::from_secs(10), persisted_once.notified()).await.unwrap();
+    let db = app.sql().await;
+    assert_eq!(counts(&db, id).await, (1, 1), "it really persisted before it stopped");
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled(), "it really stopped, without acking");
+
+    let seen = Arc::new(AtomicUsize::new(0));
+    let (_, inbox, _) =
+        nats(async_nats::connect(nats_url()).await.unwrap(), names()).await.unwrap();
+    let (stop_second, stop) = watch::channel(false);
+    let second = tokio::spawn(consume(
+        inbox,
+        Counting { inner: OrderPersister::new(&state), seen: seen.clone() },
+        stop,
+    ));
+    for _ in 0..400 {
+        if seen.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = stop_second.send(true);
+    let _ = second.await;
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "redelivered after the ack wait, once");
+    assert_eq!(counts(&db, id).await, (1, 1), "applied once: one order, one history row");
+}
+
+#[tokio::test]
+async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
+    let app = TestApp::spawn().await;
+    let (token, _, customer) = app.register(&phone()).await;
+    let pet = add_cat(&app, &token).await;
+    // A replica on the in-process queue that nobody consumes: the order stays queued.
+    let mut cfg = app.config.clone();
+    cfg.nats_url = None;
+    let built = Application::build(cfg).await.unwrap();
+    let state = built.state().clone();
+    let caller = Caller { id: customer, role: UserRole::Customer };
+    let booking = Booking {
+        package_id: 2,
+        pet_id: pet,
+        service_at: Utc::now() + chrono::Duration::days(2),
+        address: "1 Queue Street".into(),
+        address_detail: None,
+        remark: None,
+    };
+    let queued = orders::book(&state, caller, booking).await.unwrap();
+    let detail = orders::detail(&state, caller, queued.order_id).await.unwrap();
+    assert_eq!(detail.order.status, OrderStatus::Queued);
+    assert_eq!(detail.order.order_no, queued.order_no);
+    assert!(detail.history.is_empty());
+    assert_eq!(detail.pet.map(|p| p.id), Some(pet));
+    let stranger = Caller { id: customer + 1, role: UserRole::Customer };
+    assert!(matches!(
+        orders::detail(&state, stranger, queued.order_id).await,
+        Err(AppError::NotFound)
+    ));
+    // Over HTTP, through the very router the service serves, without a network.
+    let answer = tower::ServiceExt::oneshot(
+        catcat_api::http::router(state.clone()),
+        axum::http::Request::get(format!("/api/orders/{}", queued.order_id))
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["data"]["status"], -1, "{body}");
+}
