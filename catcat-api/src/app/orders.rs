@@ -194,7 +194,7 @@ pub async fn persist(s: &AppState, message: OrderMessage) -> AppResult<bool> {
         now,
         message.service_at,
     )
-    .map_err(|e| AppError::refused(e, "order_not_persistable"))?;
+    .map_err(|e| AppError::internal("persisting a queued order", e))?;
     let order = message.into_row(status, now);
     let history = history(s, order.id, Some(OrderStatus::Queued), status, order.customer_id, None);
     let inserted = repo_runtime::transaction(&s.pool, async |tx| {

@@ -59,7 +59,7 @@ async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiRe
     ok(StatusCode::OK, "decided", providers.get(id).await?)
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", operation_id = "adminApproveProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn approve(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -69,7 +69,7 @@ pub(crate) async fn approve(
     decide(&s, id, ProviderVerify::Approved, &body).await
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", operation_id = "adminRejectProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn reject(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -85,7 +85,7 @@ pub(crate) struct StatusBody {
     status: UserStatus,
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}/status", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own status")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/users/{id}/status", operation_id = "adminSetUserStatus", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own status")), security(("bearer" = [])))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
     admin: AdminUser,
@@ -112,7 +112,7 @@ pub(crate) struct RoleBody {
     role: UserRole,
 }
 
-#[utoipa::path(put, path = "/api/admin/users/{id}/role", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own role")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/users/{id}/role", operation_id = "adminSetUserRole", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own role")), security(("bearer" = [])))]
 pub(crate) async fn set_role(
     State(s): State<AppState>,
     admin: AdminUser,
@@ -142,7 +142,7 @@ pub(crate) struct UserQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/users", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/users", operation_id = "adminListUsers", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn users(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -164,7 +164,7 @@ pub(crate) async fn users(
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
-#[utoipa::path(get, path = "/api/admin/orders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/orders", operation_id = "adminListOrders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn orders(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -185,7 +185,7 @@ pub(crate) fn more_routes() -> Router<AppState> {
         .route("/api/admin/providers", get(providers))
 }
 
-#[utoipa::path(get, path = "/api/admin/statistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/statistics", operation_id = "adminStatistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     let users = PgUserRepository::new(&s.pool).count_by_role().await?;
     let orders = PgOrderRepository::new(&s.pool);
@@ -301,12 +301,12 @@ impl PackageInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/admin/packages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/packages", operation_id = "adminListPackages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
 }
 
-#[utoipa::path(post, path = "/api/admin/packages", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created", body = ServicePackage), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/packages", operation_id = "adminCreatePackage", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created", body = ServicePackage), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -319,7 +319,7 @@ pub(crate) async fn create_package(
     ok(StatusCode::CREATED, "created", package)
 }
 
-#[utoipa::path(put, path = "/api/admin/packages/{id}", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = ServicePackage)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/admin/packages/{id}", operation_id = "adminUpdatePackage", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = ServicePackage)), security(("bearer" = [])))]
 pub(crate) async fn update_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -337,7 +337,7 @@ pub(crate) async fn update_package(
     ok(StatusCode::OK, "updated", package)
 }
 
-#[utoipa::path(delete, path = "/api/admin/packages/{id}", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/admin/packages/{id}", operation_id = "adminDeletePackage", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty)), security(("bearer" = [])))]
 pub(crate) async fn delete_package(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -356,7 +356,7 @@ pub(crate) struct ActiveBody {
     is_active: bool,
 }
 
-#[utoipa::path(patch, path = "/api/admin/packages/{id}/active", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = PackageActive)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/admin/packages/{id}/active", operation_id = "adminSetPackageActive", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = PackageActive)), security(("bearer" = [])))]
 pub(crate) async fn package_active(
     State(s): State<AppState>,
     _admin: AdminUser,
@@ -386,7 +386,7 @@ pub(crate) struct ProviderQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/providers", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/providers", operation_id = "adminListProviderApplications", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn providers(
     State(s): State<AppState>,
     _admin: AdminUser,

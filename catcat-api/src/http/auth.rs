@@ -47,7 +47,7 @@ pub(crate) struct SendCode {
     phone: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/send-code", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones)", body = CodeSent), (status = 429, description = "throttled: one code a minute and a few a day per phone; Retry-After gives the seconds"), (status = 503, description = "the SMS sender is unavailable")))]
+#[utoipa::path(post, path = "/api/auth/send-code", operation_id = "sendCode", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones)", body = CodeSent), (status = 429, description = "throttled: one code a minute and a few a day per phone; Retry-After gives the seconds"), (status = 503, description = "the SMS sender is unavailable")))]
 pub(crate) async fn send_code(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<SendCode>,
@@ -179,7 +179,7 @@ pub(crate) struct Register {
     nick_name: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Register, responses((status = 201, description = "registered and signed in", body = Session), (status = 409, description = "the phone number is registered already")))]
+#[utoipa::path(post, path = "/api/auth/register", operation_id = "register", tag = "auth", request_body = Register, responses((status = 201, description = "registered and signed in", body = Session), (status = 409, description = "the phone number is registered already")))]
 pub(crate) async fn register(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<Register>,
@@ -234,7 +234,7 @@ pub(crate) struct Login {
     password: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in", body = Session), (status = 401, description = "wrong phone or password"), (status = 403, description = "the account is pending, suspended or banned")))]
+#[utoipa::path(post, path = "/api/auth/login", operation_id = "login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in", body = Session), (status = 401, description = "wrong phone or password"), (status = 403, description = "the account is pending, suspended or banned")))]
 pub(crate) async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResult {
     validate::phone("phone", &b.phone)?;
     let Some(user) = PgUserRepository::new(&s.pool).by_phone(&b.phone).await? else {
@@ -256,7 +256,7 @@ pub(crate) struct LoginSms {
     code: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/login-sms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in", body = Session), (status = 403, description = "the account is pending, suspended or banned")))]
+#[utoipa::path(post, path = "/api/auth/login-sms", operation_id = "loginWithSms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in", body = Session), (status = 403, description = "the account is pending, suspended or banned")))]
 pub(crate) async fn login_sms(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<LoginSms>,
@@ -275,7 +275,7 @@ pub(crate) struct RefreshBody {
     refresh_token: String,
 }
 
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "a new token pair; reuse of a rotated token revokes its family", body = Session), (status = 401, description = "unknown, expired or already rotated refresh token (a reuse revokes the whole family)"), (status = 403, description = "the account is pending, suspended or banned")))]
+#[utoipa::path(post, path = "/api/auth/refresh", operation_id = "refreshTokens", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "a new token pair; reuse of a rotated token revokes its family", body = Session), (status = 401, description = "unknown, expired or already rotated refresh token (a reuse revokes the whole family)"), (status = 403, description = "the account is pending, suspended or banned")))]
 pub(crate) async fn refresh(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<RefreshBody>,
@@ -323,7 +323,7 @@ pub(crate) async fn refresh(
     ok(StatusCode::OK, "refreshed", session)
 }
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked", body = Empty), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked", body = Empty), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn logout(
     State(s): State<AppState>,
     user: AuthUser,

@@ -61,6 +61,43 @@ pub enum ApiError {
     Internal(#[source] BoxError),
 }
 
+/// Every machine code an answer's `error` can hold, as `/openapi.json` lists them (a test
+/// collects the codes the sources send and compares).
+pub const ERROR_CODES: &[&str] = &[
+    "account_banned",
+    "account_pending",
+    "account_suspended",
+    "admin_only",
+    "already_applied",
+    "already_decided",
+    "already_replied",
+    "already_reviewed",
+    "bad_request",
+    "internal",
+    "invalid_field",
+    "method_not_allowed",
+    "not_a_customer",
+    "not_found",
+    "order_not_acceptable",
+    "order_not_cancellable",
+    "order_not_completable",
+    "order_not_completed",
+    "order_not_in_service",
+    "order_not_startable",
+    "own_account",
+    "own_order",
+    "payload_too_large",
+    "pet_has_orders",
+    "phone_taken",
+    "progress_out_of_order",
+    "provider_only",
+    "request_in_progress",
+    "too_late_to_cancel",
+    "too_many_requests",
+    "unauthorized",
+    "unavailable",
+];
+
 /// A boxed cause.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -17,7 +17,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/health", get(health)).route("/health/ready", get(ready))
 }
 
-#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, description = "the process is alive", body = Alive)))]
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "health", responses((status = 200, description = "the process is alive", body = Alive)))]
 pub(crate) async fn health() -> ApiResult {
     ok(StatusCode::OK, "alive", Alive { status: "alive" })
 }
@@ -40,7 +40,7 @@ pub(crate) struct Readiness {
     migrations: bool,
 }
 
-#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining", body = Readiness)))]
+#[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining", body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;

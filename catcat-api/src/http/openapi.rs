@@ -54,7 +54,8 @@ impl Modify for Bearer {
     }
 }
 
-/// What every successful answer looks like ([`super::error::Envelope`] with `data`).
+/// What every successful answer looks like ([`super::error::Envelope`]); each operation adds
+/// its `data` (an object, an array or a value) beside these.
 #[derive(ToSchema)]
 #[allow(dead_code)] // described, never built: the handlers build `Envelope`
 pub(crate) struct Success {
@@ -64,9 +65,6 @@ pub(crate) struct Success {
     code: u16,
     /// For people.
     message: String,
-    /// The payload; its shape is described by the operation.
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
 }
 
 /// What every refused request looks like ([`super::error::Envelope`] without `data`).
@@ -79,7 +77,7 @@ pub(crate) struct Failure {
     code: u16,
     /// For people.
     message: String,
-    /// A stable machine code, such as `validation`, `not_found` or `invalid_transition`.
+    /// A stable machine code (the list is exhaustive).
     error: String,
     /// The request field at fault, on 400/422 answers about one field.
     field: Option<String>,
@@ -93,7 +91,14 @@ impl Modify for Envelopes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.schemas.insert("Success".into(), Success::schema());
-        components.schemas.insert("Failure".into(), Failure::schema());
+        let mut failure = Failure::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut failure
+            && let Some(RefOr::T(Schema::Object(error))) = object.properties.get_mut("error")
+        {
+            error.enum_values =
+                Some(super::error::ERROR_CODES.iter().map(|c| (*c).into()).collect());
+        }
+        components.schemas.insert("Failure".into(), failure);
         for item in openapi.paths.paths.values_mut() {
             let operations =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
@@ -167,6 +172,84 @@ pub(crate) async fn document() -> impl IntoResponse {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    /// The machine codes the sources send: string literals right after `conflict(`,
+    /// `refused(e,`, `code:`, `code =`, or a match arm's `=>` (not a `"label" => "value"` pair).
+    fn codes_in_sources() -> BTreeSet<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("src is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut codes = BTreeSet::new();
+        for file in files {
+            if file.ends_with("http/openapi.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).expect("a source file");
+            let text = text.split("pub const ERROR_CODES").next().unwrap_or_default().to_owned()
+                + text
+                    .split("pub const ERROR_CODES")
+                    .nth(1)
+                    .and_then(|t| t.split_once("];"))
+                    .map_or("", |(_, rest)| rest);
+            for marker in ["conflict(", "refused(e,", "code:", "code =", "=>"] {
+                for (at, _) in text.match_indices(marker) {
+                    if marker == "=>" && text[..at].trim_end().ends_with('"') {
+                        continue;
+                    }
+                    let rest = text[at + marker.len()..].trim_start();
+                    let Some(literal) = rest.strip_prefix('"') else { continue };
+                    let Some((code, _)) = literal.split_once('"') else { continue };
+                    if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                    {
+                        codes.insert(code.to_owned());
+                    }
+                }
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn the_failure_schema_lists_exactly_the_codes_sent() {
+        let sent = codes_in_sources();
+        let listed: BTreeSet<String> =
+            super::super::error::ERROR_CODES.iter().map(|c| (*c).to_owned()).collect();
+        assert!(sent.contains("too_late_to_cancel") && sent.contains("admin_only"), "{sent:?}");
+        assert_eq!(listed, sent, "ERROR_CODES must be exactly the codes the sources send");
+        let doc: serde_json::Value = serde_json::from_str(&super::generate()).expect("JSON");
+        let described: BTreeSet<String> =
+            doc["components"]["schemas"]["Failure"]["properties"]["error"]["enum"]
+                .as_array()
+                .expect("an enum of codes")
+                .iter()
+                .map(|c| c.as_str().expect("a code").to_owned())
+                .collect();
+        assert_eq!(described, listed);
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc: serde_json::Value = serde_json::from_str(&super::generate()).expect("JSON");
+        let mut seen = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("operations") {
+                let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+                assert!(seen.insert(id.clone()), "{method} {path}: operationId `{id}` repeats");
+            }
+        }
+        assert_eq!(seen.len(), 47);
+    }
+
     #[test]
     fn the_committed_document_is_the_generated_one() {
         let generated = super::generate();

@@ -15,7 +15,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/packages", get(list)).route("/api/packages/{id}", get(one))
 }
 
-#[utoipa::path(get, path = "/api/packages", tag = "packages", responses((status = 200, description = "bookable packages in order", body = Vec<ServicePackage>)))]
+#[utoipa::path(get, path = "/api/packages", operation_id = "listPackages", tag = "packages", responses((status = 200, description = "bookable packages in order", body = Vec<ServicePackage>)))]
 pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
     let text = s
         .cache
@@ -26,7 +26,7 @@ pub(crate) async fn list(State(s): State<AppState>) -> ApiResult {
     ok_json_text(StatusCode::OK, "ok", &text)
 }
 
-#[utoipa::path(get, path = "/api/packages/{id}", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package", body = ServicePackage)))]
+#[utoipa::path(get, path = "/api/packages/{id}", operation_id = "getPackage", tag = "packages", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "a bookable package", body = ServicePackage)))]
 pub(crate) async fn one(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
     let text = s
         .cache

@@ -121,12 +121,12 @@ impl PetInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/pets", tag = "pets", responses((status = 200, description = "the caller's pets", body = Vec<Pet>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/pets", operation_id = "listPets", tag = "pets", responses((status = 200, description = "the caller's pets", body = Vec<Pet>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult {
     ok(StatusCode::OK, "ok", PgPetRepository::new(&s.pool).for_owner(user.id).await?)
 }
 
-#[utoipa::path(post, path = "/api/pets", tag = "pets", request_body = PetInput, responses((status = 201, description = "created", body = Pet), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/pets", operation_id = "createPet", tag = "pets", request_body = PetInput, responses((status = 201, description = "created", body = Pet), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
@@ -138,7 +138,7 @@ pub(crate) async fn create(
     ok(StatusCode::CREATED, "created", pet)
 }
 
-#[utoipa::path(get, path = "/api/pets/{id}", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "the pet; 404 unless the caller owns it", body = Pet)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/pets/{id}", operation_id = "getPet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "the pet; 404 unless the caller owns it", body = Pet)), security(("bearer" = [])))]
 pub(crate) async fn one(
     State(s): State<AppState>,
     user: AuthUser,
@@ -148,7 +148,7 @@ pub(crate) async fn one(
     ok(StatusCode::OK, "ok", pet)
 }
 
-#[utoipa::path(put, path = "/api/pets/{id}", tag = "pets", request_body = PetInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = Pet)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/pets/{id}", operation_id = "updatePet", tag = "pets", request_body = PetInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = Pet)), security(("bearer" = [])))]
 pub(crate) async fn update(
     State(s): State<AppState>,
     user: AuthUser,
@@ -165,7 +165,7 @@ pub(crate) async fn update(
     ok(StatusCode::OK, "updated", pet)
 }
 
-#[utoipa::path(delete, path = "/api/pets/{id}", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted; 409 if it has orders", body = Empty), (status = 409, description = "the pet has orders and cannot be deleted")), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/pets/{id}", operation_id = "deletePet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted; 409 if it has orders", body = Empty), (status = 409, description = "the pet has orders and cannot be deleted")), security(("bearer" = [])))]
 pub(crate) async fn remove(
     State(s): State<AppState>,
     user: AuthUser,

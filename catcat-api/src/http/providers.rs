@@ -40,7 +40,7 @@ pub(crate) struct Apply {
     introduction: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/providers/apply", tag = "providers", request_body = Apply, responses((status = 201, description = "applied", body = Provider), (status = 409, description = "applied already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/providers/apply", operation_id = "applyAsProvider", tag = "providers", request_body = Apply, responses((status = 201, description = "applied", body = Provider), (status = 409, description = "applied already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn apply(
     State(s): State<AppState>,
     user: AuthUser,
@@ -80,7 +80,7 @@ pub(crate) async fn apply(
     }
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/available", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 403, description = "approved providers only"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/available", operation_id = "listAvailableOrders", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 403, description = "approved providers only"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn available(
     State(s): State<AppState>,
     user: AuthUser,
@@ -98,7 +98,7 @@ pub(crate) async fn available(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/provider/orders/mine", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/provider/orders/mine", operation_id = "listProviderOrders", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -111,7 +111,7 @@ pub(crate) async fn mine(
     paged(orders, page, size)
 }
 
-#[utoipa::path(get, path = "/api/providers/{id}/reviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/providers/{id}/reviews", operation_id = "listProviderReviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage)), security(("bearer" = [])))]
 pub(crate) async fn reviews(
     State(s): State<AppState>,
     _user: AuthUser,

@@ -33,7 +33,7 @@ pub(crate) struct NewReview {
     photo_urls: Vec<String>,
 }
 
-#[utoipa::path(post, path = "/api/reviews", tag = "reviews", request_body = NewReview, responses((status = 201, description = "reviewed; 409 if reviewed already or not completed", body = Review), (status = 409, description = "the order is not completed or has a review already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/reviews", operation_id = "createReview", tag = "reviews", request_body = NewReview, responses((status = 201, description = "reviewed; 409 if reviewed already or not completed", body = Review), (status = 409, description = "the order is not completed or has a review already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
@@ -94,7 +94,7 @@ pub(crate) struct Reply {
     reply: String,
 }
 
-#[utoipa::path(post, path = "/api/reviews/{id}/reply", tag = "reviews", request_body = Reply, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "replied once", body = Review), (status = 409, description = "replied already")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/reviews/{id}/reply", operation_id = "replyToReview", tag = "reviews", request_body = Reply, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "replied once", body = Review), (status = 409, description = "replied already")), security(("bearer" = [])))]
 pub(crate) async fn reply(
     State(s): State<AppState>,
     user: AuthUser,

@@ -74,7 +74,7 @@ impl UserView {
     }
 }
 
-#[utoipa::path(get, path = "/api/users/me", tag = "users", responses((status = 200, description = "the full profile", body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/users/me", operation_id = "getMe", tag = "users", responses((status = 200, description = "the full profile", body = UserView)), security(("bearer" = [])))]
 pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
     let u = PgUserRepository::new(&s.pool).get(user.id).await?.ok_or(ApiError::Unauthorized)?;
     ok(StatusCode::OK, "ok", UserView::full(&u))
@@ -101,7 +101,7 @@ fn email(field: &'static str, value: &str) -> Result<(), validate::FieldError> {
     }
 }
 
-#[utoipa::path(put, path = "/api/users/me", tag = "users", request_body = UpdateMe, responses((status = 200, description = "updated", body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/users/me", operation_id = "updateMe", tag = "users", request_body = UpdateMe, responses((status = 200, description = "updated", body = UserView)), security(("bearer" = [])))]
 pub(crate) async fn update_me(
     State(s): State<AppState>,
     user: AuthUser,
@@ -138,7 +138,7 @@ pub(crate) struct ChangePassword {
     new_password: String,
 }
 
-#[utoipa::path(put, path = "/api/users/me/password", tag = "users", request_body = ChangePassword, responses((status = 200, description = "changed; other sessions end", body = Empty), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/users/me/password", operation_id = "changePassword", tag = "users", request_body = ChangePassword, responses((status = 200, description = "changed; other sessions end", body = Empty), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn change_password(
     State(s): State<AppState>,
     user: AuthUser,
@@ -158,7 +158,7 @@ pub(crate) async fn change_password(
     ok(StatusCode::OK, "password changed; sign in again on other devices", Empty {})
 }
 
-#[utoipa::path(get, path = "/api/users/{id}", tag = "users", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "public profile, or full to self and admins", body = UserView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/users/{id}", operation_id = "getUser", tag = "users", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "public profile, or full to self and admins", body = UserView)), security(("bearer" = [])))]
 pub(crate) async fn by_id(
     State(s): State<AppState>,
     user: AuthUser,
