@@ -2,7 +2,7 @@
 //! with ([`crate::app::orders::persist`]).
 
 use crate::app::AppError;
-use crate::app::orders::{OrderMessage, persist};
+use crate::app::booking::{OrderMessage, persist};
 use crate::infra::queue::{HandleError, Handler};
 use crate::state::AppState;
 

@@ -17,9 +17,23 @@ pub enum AppError {
     /// The caller's credentials name nobody (a signed token for a user that no longer exists).
     #[error("authentication required")]
     Unauthenticated,
+    /// Signed in, but the account may not do this.
+    #[error("{message}")]
+    Forbidden {
+        /// Machine code.
+        code: &'static str,
+        /// For people.
+        message: String,
+    },
     /// Nothing there the caller may see.
     #[error("not found")]
     NotFound,
+    /// A throttle tripped.
+    #[error("too many requests")]
+    Throttled {
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
     /// The request conflicts with the current state.
     #[error("{message}")]
     Conflict {
@@ -31,6 +45,9 @@ pub enum AppError {
     /// The order queue refused the message (retry later).
     #[error("the order queue is unavailable")]
     Queue(#[source] crate::infra::queue::QueueError),
+    /// The SMS gateway failed (retry later).
+    #[error("the SMS gateway is unavailable")]
+    Sms(#[source] BoxError),
     /// The key-value store failed (retry later).
     #[error("the key-value store is unavailable")]
     Store(#[from] crate::infra::kv::KvError),
@@ -61,6 +78,11 @@ impl From<FieldError> for AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// A refusal of the signed-in caller with a machine code.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Forbidden { code, message: message.into() }
+    }
+
     /// A conflict with a machine code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }

@@ -4,10 +4,18 @@
 //! `http/` translates requests into these calls and their outcomes into answers; the queue
 //! consumer (`worker`) calls the same workflows.
 
+pub mod admin;
+pub mod auth;
+pub mod booking;
+pub mod catalog;
 pub mod error;
 pub mod idempotency;
 pub mod orders;
+pub mod pets;
 pub mod progress;
+pub mod providers;
+pub mod reviews;
+pub mod users;
 
 pub use error::{AppError, AppResult};
 

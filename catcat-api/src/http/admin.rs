@@ -1,27 +1,25 @@
-//! The admin surface (role Admin): provider decisions, user status and role changes (both end
-//! the user's sessions), lists.
+//! The admin surface over HTTP; every route here sits behind the one admin gate (see
+//! [`super::router`]); the rules are in [`crate::app::admin`] and [`crate::app::catalog`].
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use chrono::Utc;
-use repo_runtime::Crud;
+use repo_runtime::types::Decimal;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
 use super::users::UserView;
-use super::views::{Empty, Paged};
-use super::views::{ListQuery, paged};
+use super::views::{Empty, ListQuery, Paged, paged};
+use crate::app::admin::{self, UserChange};
+use crate::app::catalog;
 use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
-use crate::repos::orders::{Order, OrderRepository, PgOrderRepository};
-use crate::repos::packages::{PackageRepository, PgPackageRepository, ServicePackage};
-use crate::repos::providers::{PgProviderRepository, Provider, ProviderRepository};
-use crate::repos::users::{
-    PgRefreshTokenRepository, PgUserRepository, RefreshTokenRepository, UserRepository,
-};
+use crate::repos::orders::Order;
+use crate::repos::packages::ServicePackage;
+use crate::repos::providers::Provider;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -43,26 +41,12 @@ pub(crate) struct Decision {
 
 async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiResult {
     let remark = optional_json::<Decision>(body)?.unwrap_or_default().remark;
-    validate::optional_text("remark", remark.as_deref(), 500)?;
-    let providers = PgProviderRepository::new(&s.pool);
-    let provider = providers.get(id).await?.ok_or(ApiError::NotFound)?;
-    let now = Utc::now();
-    if providers.decide(id, ProviderVerify::Pending, to, remark.as_deref(), now).await? == 0 {
-        return Err(ApiError::conflict("already_decided", "this application was decided already"));
-    }
-    if to == ProviderVerify::Approved {
-        PgUserRepository::new(&s.pool)
-            .set_role(provider.user_id, UserRole::ServiceProvider, now)
-            .await?;
-        PgRefreshTokenRepository::new(&s.pool).revoke_user(provider.user_id, now).await?;
-    }
-    ok(StatusCode::OK, "decided", providers.get(id).await?)
+    ok(StatusCode::OK, "decided", admin::decide(s, id, to, remark).await?)
 }
 
 #[utoipa::path(post, path = "/api/admin/providers/{id}/approve", operation_id = "adminApproveProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn approve(
     State(s): State<AppState>,
-    _admin: AdminUser,
     PathId(id): PathId,
     body: axum::body::Bytes,
 ) -> ApiResult {
@@ -72,7 +56,6 @@ pub(crate) async fn approve(
 #[utoipa::path(post, path = "/api/admin/providers/{id}/reject", operation_id = "adminRejectProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn reject(
     State(s): State<AppState>,
-    _admin: AdminUser,
     PathId(id): PathId,
     body: axum::body::Bytes,
 ) -> ApiResult {
@@ -88,21 +71,11 @@ pub(crate) struct StatusBody {
 #[utoipa::path(put, path = "/api/admin/users/{id}/status", operation_id = "adminSetUserStatus", tag = "admin", request_body = StatusBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own status")), security(("bearer" = [])))]
 pub(crate) async fn set_status(
     State(s): State<AppState>,
-    admin: AdminUser,
+    AdminUser(caller): AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> ApiResult {
-    if id == admin.0.id {
-        return Err(ApiError::conflict("own_account", "admins cannot change their own status"));
-    }
-    let users = PgUserRepository::new(&s.pool);
-    let now = Utc::now();
-    if users.set_status(id, b.status, now).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
-    s.cache.forget(&format!("user:{id}")).await;
-    let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
+    let u = admin::change_user(&s, caller, id, UserChange::Status(b.status)).await?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
 
@@ -115,21 +88,11 @@ pub(crate) struct RoleBody {
 #[utoipa::path(put, path = "/api/admin/users/{id}/role", operation_id = "adminSetUserRole", tag = "admin", request_body = RoleBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated; the user's sessions end", body = UserView), (status = 409, description = "admins cannot change their own role")), security(("bearer" = [])))]
 pub(crate) async fn set_role(
     State(s): State<AppState>,
-    admin: AdminUser,
+    AdminUser(caller): AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<RoleBody>,
 ) -> ApiResult {
-    if id == admin.0.id {
-        return Err(ApiError::conflict("own_account", "admins cannot change their own role"));
-    }
-    let users = PgUserRepository::new(&s.pool);
-    let now = Utc::now();
-    if users.set_role(id, b.role, now).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
-    s.cache.forget(&format!("user:{id}")).await;
-    let u = users.get(id).await?.ok_or(ApiError::NotFound)?;
+    let u = admin::change_user(&s, caller, id, UserChange::Role(b.role)).await?;
     ok(StatusCode::OK, "updated", UserView::full(&u))
 }
 
@@ -145,7 +108,6 @@ pub(crate) struct UserQuery {
 #[utoipa::path(get, path = "/api/admin/users", operation_id = "adminListUsers", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn users(
     State(s): State<AppState>,
-    _admin: AdminUser,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> ApiResult {
     let role = q
@@ -159,20 +121,18 @@ pub(crate) async fn users(
         })
         .transpose()?;
     let (page, size) = validate::paging(q.page, q.page_size)?;
-    let list =
-        PgUserRepository::new(&s.pool).filtered(role, status, size, (page - 1) * size).await?;
+    let list = admin::users(&s, role, status, size, (page - 1) * size).await?;
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
 #[utoipa::path(get, path = "/api/admin/orders", operation_id = "adminListOrders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn orders(
     State(s): State<AppState>,
-    _admin: AdminUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
-    paged(PgOrderRepository::new(&s.pool).all(status, limit, offset).await?, page, size)
+    paged(admin::orders(&s, status, limit, offset).await?, page, size)
 }
 
 /// Admin routes for packages, providers and statistics.
@@ -186,23 +146,13 @@ pub(crate) fn more_routes() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/admin/statistics", operation_id = "adminStatistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
-pub(crate) async fn statistics(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
-    let users = PgUserRepository::new(&s.pool).count_by_role().await?;
-    let orders = PgOrderRepository::new(&s.pool);
-    let by_status = orders.count_by_status().await?;
-    let revenue = orders.revenue(crate::domain::OrderStatus::Completed).await?;
-    let pending = PgProviderRepository::new(&s.pool)
-        .applications(Some(ProviderVerify::Pending), 1, 0)
-        .await?
-        .total;
+pub(crate) async fn statistics(State(s): State<AppState>) -> ApiResult {
+    let n = admin::statistics(&s).await?;
     let answer = Statistics {
-        users_by_role: users.into_iter().map(|(r, n)| (r.value().to_string(), n)).collect(),
-        orders_by_status: by_status
-            .into_iter()
-            .map(|(st, n)| (st.value().to_string(), n))
-            .collect(),
-        revenue,
-        pending_provider_applications: pending,
+        users_by_role: n.users_by_role,
+        orders_by_status: n.orders_by_status,
+        revenue: n.revenue,
+        pending_provider_applications: n.pending_provider_applications,
     };
     ok(StatusCode::OK, "ok", answer)
 }
@@ -218,7 +168,7 @@ pub(crate) struct Statistics {
     /// The sum of completed orders' prices.
     #[serde(with = "rust_decimal::serde::float")]
     #[schema(value_type = f64)]
-    revenue: repo_runtime::types::Decimal,
+    revenue: Decimal,
     /// Provider applications waiting for a decision.
     pending_provider_applications: u64,
 }
@@ -243,50 +193,16 @@ fn yes() -> bool {
     true
 }
 
-/// A price in yuan: 0 to 99999999.99 with at most two decimals (the fen). JSON carries it as
-/// a number; its shortest decimal form is taken exactly, never rounded (1.005 is refused, not
-/// stored as 1.00).
-fn package_price(value: f64) -> Result<repo_runtime::types::Decimal, ApiError> {
-    use repo_runtime::types::Decimal;
-    let price = Decimal::try_from(value)
-        .ok()
-        .filter(|p| *p >= Decimal::ZERO && *p < Decimal::new(100_000_000, 0))
-        .ok_or_else(|| ApiError::invalid("price", "must be 0 to 99999999.99"))?
-        .normalize();
-    if price.scale() > 2 {
-        return Err(ApiError::invalid("price", "must have at most two decimals (fen)"));
-    }
-    Ok(price)
-}
-
 impl PackageInput {
-    fn check(&self) -> Result<repo_runtime::types::Decimal, ApiError> {
-        validate::text("name", &self.name, 1, 50)?;
-        validate::optional_text("description", self.description.as_deref(), 1000)?;
-        validate::optional_text("iconUrl", self.icon_url.as_deref(), 500)?;
-        if !(1..=24 * 60).contains(&self.duration_minutes) {
-            return Err(ApiError::invalid("durationMinutes", "must be 1 to 1440"));
-        }
-        if self.service_items.len() > 20
-            || self.service_items.iter().any(|i| i.trim().is_empty() || i.chars().count() > 50)
-        {
-            return Err(ApiError::invalid(
-                "serviceItems",
-                "must be at most 20 items of 1 to 50 characters",
-            ));
-        }
-        package_price(self.price)
-    }
-
-    fn into_package(
-        self,
-        id: i64,
-        price: repo_runtime::types::Decimal,
-        created_at: chrono::DateTime<Utc>,
-    ) -> ServicePackage {
-        ServicePackage {
-            id,
-            name: self.name.trim().to_owned(),
+    /// The package as written; the workflow checks it and sets its id and times. The price
+    /// is the JSON number's shortest decimal form, exactly (1.005 stays 1.005 and is refused).
+    fn into_draft(self) -> Result<ServicePackage, ApiError> {
+        let price = Decimal::try_from(self.price)
+            .map_err(|_| ApiError::invalid("price", "must be 0 to 99999999.99"))?;
+        let now = Utc::now();
+        Ok(ServicePackage {
+            id: 0,
+            name: self.name,
             description: self.description,
             price,
             duration_minutes: self.duration_minutes,
@@ -295,58 +211,37 @@ impl PackageInput {
             is_active: self.is_active,
             sort_order: self.sort_order,
             deleted_at: None,
-            created_at,
-            updated_at: Utc::now(),
-        }
+            created_at: now,
+            updated_at: now,
+        })
     }
 }
 
 #[utoipa::path(get, path = "/api/admin/packages", operation_id = "adminListPackages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
-pub(crate) async fn packages(State(s): State<AppState>, _admin: AdminUser) -> ApiResult {
-    ok(StatusCode::OK, "ok", PgPackageRepository::new(&s.pool).all_live().await?)
+pub(crate) async fn packages(State(s): State<AppState>) -> ApiResult {
+    ok(StatusCode::OK, "ok", catalog::all(&s).await?)
 }
 
 #[utoipa::path(post, path = "/api/admin/packages", operation_id = "adminCreatePackage", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created", body = ServicePackage), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create_package(
     State(s): State<AppState>,
-    _admin: AdminUser,
     ApiJson(b): ApiJson<PackageInput>,
 ) -> ApiResult {
-    let price = b.check()?;
-    let package = b.into_package(s.ids.next_id(), price, Utc::now());
-    PgPackageRepository::new(&s.pool).insert(&package).await?;
-    s.cache.forget_package(None).await;
-    ok(StatusCode::CREATED, "created", package)
+    ok(StatusCode::CREATED, "created", catalog::create(&s, b.into_draft()?).await?)
 }
 
 #[utoipa::path(put, path = "/api/admin/packages/{id}", operation_id = "adminUpdatePackage", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = ServicePackage)), security(("bearer" = [])))]
 pub(crate) async fn update_package(
     State(s): State<AppState>,
-    _admin: AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<PackageInput>,
 ) -> ApiResult {
-    let price = b.check()?;
-    let packages = PgPackageRepository::new(&s.pool);
-    let current = packages.live_by_id(id).await?.ok_or(ApiError::NotFound)?;
-    let package = b.into_package(id, price, current.created_at);
-    if packages.update_live(&package).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    s.cache.forget_package(Some(id)).await;
-    ok(StatusCode::OK, "updated", package)
+    ok(StatusCode::OK, "updated", catalog::update(&s, id, b.into_draft()?).await?)
 }
 
 #[utoipa::path(delete, path = "/api/admin/packages/{id}", operation_id = "adminDeletePackage", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty)), security(("bearer" = [])))]
-pub(crate) async fn delete_package(
-    State(s): State<AppState>,
-    _admin: AdminUser,
-    PathId(id): PathId,
-) -> ApiResult {
-    if PgPackageRepository::new(&s.pool).soft_delete(id, Utc::now()).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    s.cache.forget_package(Some(id)).await;
+pub(crate) async fn delete_package(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
+    catalog::delete(&s, id).await?;
     ok(StatusCode::OK, "deleted", Empty {})
 }
 
@@ -359,14 +254,10 @@ pub(crate) struct ActiveBody {
 #[utoipa::path(patch, path = "/api/admin/packages/{id}/active", operation_id = "adminSetPackageActive", tag = "admin", request_body = ActiveBody, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = PackageActive)), security(("bearer" = [])))]
 pub(crate) async fn package_active(
     State(s): State<AppState>,
-    _admin: AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<ActiveBody>,
 ) -> ApiResult {
-    if PgPackageRepository::new(&s.pool).set_active(id, b.is_active, Utc::now()).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    s.cache.forget_package(Some(id)).await;
+    catalog::set_active(&s, id, b.is_active).await?;
     ok(StatusCode::OK, "updated", PackageActive { id, is_active: b.is_active })
 }
 
@@ -389,7 +280,6 @@ pub(crate) struct ProviderQuery {
 #[utoipa::path(get, path = "/api/admin/providers", operation_id = "adminListProviderApplications", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn providers(
     State(s): State<AppState>,
-    _admin: AdminUser,
     ApiQuery(q): ApiQuery<ProviderQuery>,
 ) -> ApiResult {
     let status = q
@@ -400,24 +290,5 @@ pub(crate) async fn providers(
         })
         .transpose()?;
     let (page, size) = validate::paging(q.page, q.page_size)?;
-    paged(
-        PgProviderRepository::new(&s.pool).applications(status, size, (page - 1) * size).await?,
-        page,
-        size,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::package_price;
-
-    #[test]
-    fn prices_are_exact_or_refused() {
-        assert_eq!(package_price(35.5).unwrap().to_string(), "35.5");
-        assert_eq!(package_price(0.1).unwrap().to_string(), "0.1");
-        assert_eq!(package_price(99_999_999.99).unwrap().to_string(), "99999999.99");
-        for refused in [1.005, 0.001, -1.0, 100_000_000.0, f64::NAN] {
-            assert!(package_price(refused).is_err(), "{refused} must be refused");
-        }
-    }
+    paged(admin::applications(&s, status, size, (page - 1) * size).await?, page, size)
 }

@@ -160,15 +160,6 @@ impl ApiError {
         Self::Invalid(FieldError::new(field, message))
     }
 
-    /// A failed insert of a row owned by the caller: a foreign-key violation there means the
-    /// account the (validly signed) token names no longer exists, which is a 401, not a 500.
-    pub fn unknown_caller(e: repo_runtime::Error) -> Self {
-        match e {
-            repo_runtime::Error::ForeignKeyViolation { .. } => Self::Unauthorized,
-            other => other.into(),
-        }
-    }
-
     /// A conflict with a machine code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }
@@ -210,9 +201,13 @@ impl From<AppError> for ApiError {
             AppError::Invalid(f) => Self::Invalid(f),
             AppError::Unauthenticated => Self::Unauthorized,
             AppError::NotFound => Self::NotFound,
+            AppError::Forbidden { code, message } => Self::Forbidden { code, message },
+            AppError::Throttled { retry_after } => Self::TooManyRequests { retry_after },
             AppError::Conflict { code, message } => Self::Conflict { code, message },
             AppError::Database(e) => e.into(),
-            e @ (AppError::Queue(_) | AppError::Store(_)) => Self::Unavailable(e.into()),
+            e @ (AppError::Queue(_) | AppError::Store(_) | AppError::Sms(_)) => {
+                Self::Unavailable(e.into())
+            }
             e @ (AppError::Internal { .. } | AppError::Cache(_)) => Self::Internal(e.into()),
         }
     }

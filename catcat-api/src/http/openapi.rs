@@ -175,7 +175,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// The machine codes the sources send: string literals right after `conflict(`,
-    /// `refused(e,`, `code:`, `code =`, or a match arm's `=>` (not a `"label" => "value"` pair).
+    /// `forbidden(`, `refused(e,`, `code:`, `code =`, or a match arm's `=>` (not a `"label" => "value"` pair).
     fn codes_in_sources() -> BTreeSet<String> {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("src is readable") {
@@ -201,7 +201,7 @@ mod tests {
                     .nth(1)
                     .and_then(|t| t.split_once("];"))
                     .map_or("", |(_, rest)| rest);
-            for marker in ["conflict(", "refused(e,", "code:", "code =", "=>"] {
+            for marker in ["conflict(", "forbidden(", "refused(e,", "code:", "code =", "=>"] {
                 for (at, _) in text.match_indices(marker) {
                     if marker == "=>" && text[..at].trim_end().ends_with('"') {
                         continue;

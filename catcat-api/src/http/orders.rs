@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ApiResult, json_response, ok, ok_bytes};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use super::views::{ListQuery, OrderMoved, Paged, paged};
+use crate::app::booking::{self, Booking};
 use crate::app::idempotency::{self, Claim};
-use crate::app::orders::{self, Booking, OrderDetail};
+use crate::app::orders::{self, OrderDetail};
 use crate::domain::OrderStatus;
 use crate::domain::order::Transition;
 use crate::infra::tokens::hash;
@@ -105,7 +106,7 @@ pub(crate) async fn create(
     // The first request runs to its end even if its client goes away, so its key always gets
     // an answer or is given back.
     let work = tokio::spawn(async move {
-        let answer = match orders::book(&s, user, b.into()).await {
+        let answer = match booking::book(&s, user, b.into()).await {
             Ok(q) => {
                 let data = OrderQueued {
                     order_id: q.order_id,

@@ -1,19 +1,18 @@
-//! A customer's pets. Every route answers 404 for a pet the caller does not own.
+//! A customer's pets over HTTP; the rules are in [`crate::app::pets`].
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::Utc;
-use repo_runtime::Crud;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::error::{ApiResult, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use super::views::Empty;
-use crate::domain::validate::{self, FieldError};
+use crate::app::pets;
 use crate::domain::{Gender, PetType};
-use crate::repos::pets::{Pet, PetRepository, PgPetRepository};
+use crate::repos::pets::Pet;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -56,46 +55,13 @@ fn unknown_gender() -> Gender {
 }
 
 impl PetInput {
-    fn check(&self) -> Result<(), FieldError> {
-        validate::text("name", &self.name, 1, 50)?;
-        validate::optional_text("breed", self.breed.as_deref(), 50)?;
-        if let Some(age) = self.age
-            && !(0..=50).contains(&age)
-        {
-            return Err(FieldError::new("age", "must be 0 to 50"));
-        }
-        let texts = [
-            ("character", &self.character),
-            ("dietaryHabits", &self.dietary_habits),
-            ("healthStatus", &self.health_status),
-            ("remarks", &self.remarks),
-            ("foodLocation", &self.food_location),
-            ("waterLocation", &self.water_location),
-            ("litterBoxLocation", &self.litter_box_location),
-            ("cleaningSuppliesLocation", &self.cleaning_supplies_location),
-            ("specialInstructions", &self.special_instructions),
-        ];
-        for (field, value) in texts {
-            validate::optional_text(field, value.as_deref(), 1000)?;
-        }
-        let urls = [
-            ("avatar", &self.avatar),
-            ("foodLocationImage", &self.food_location_image),
-            ("waterLocationImage", &self.water_location_image),
-            ("litterBoxLocationImage", &self.litter_box_location_image),
-            ("cleaningSuppliesImage", &self.cleaning_supplies_image),
-        ];
-        for (field, value) in urls {
-            validate::optional_text(field, value.as_deref(), 500)?;
-        }
-        Ok(())
-    }
-
-    fn into_pet(self, id: i64, user_id: i64, created_at: chrono::DateTime<Utc>) -> Pet {
+    /// The pet as written; the workflow sets its id, owner and times.
+    fn into_draft(self) -> Pet {
+        let now = Utc::now();
         Pet {
-            id,
-            user_id,
-            name: self.name.trim().to_owned(),
+            id: 0,
+            user_id: 0,
+            name: self.name,
             pet_type: self.pet_type,
             breed: self.breed,
             age: self.age,
@@ -115,15 +81,15 @@ impl PetInput {
             cleaning_supplies_image: self.cleaning_supplies_image,
             needs_water_refill: self.needs_water_refill,
             special_instructions: self.special_instructions,
-            created_at,
-            updated_at: Utc::now(),
+            created_at: now,
+            updated_at: now,
         }
     }
 }
 
 #[utoipa::path(get, path = "/api/pets", operation_id = "listPets", tag = "pets", responses((status = 200, description = "the caller's pets", body = Vec<Pet>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult {
-    ok(StatusCode::OK, "ok", PgPetRepository::new(&s.pool).for_owner(user.id).await?)
+    ok(StatusCode::OK, "ok", pets::list(&s, user).await?)
 }
 
 #[utoipa::path(post, path = "/api/pets", operation_id = "createPet", tag = "pets", request_body = PetInput, responses((status = 201, description = "created", body = Pet), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -132,10 +98,7 @@ pub(crate) async fn create(
     user: AuthUser,
     ApiJson(b): ApiJson<PetInput>,
 ) -> ApiResult {
-    b.check()?;
-    let pet = b.into_pet(s.ids.next_id(), user.id, Utc::now());
-    PgPetRepository::new(&s.pool).insert(&pet).await.map_err(ApiError::unknown_caller)?;
-    ok(StatusCode::CREATED, "created", pet)
+    ok(StatusCode::CREATED, "created", pets::create(&s, user, b.into_draft()).await?)
 }
 
 #[utoipa::path(get, path = "/api/pets/{id}", operation_id = "getPet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "the pet; 404 unless the caller owns it", body = Pet)), security(("bearer" = [])))]
@@ -144,8 +107,7 @@ pub(crate) async fn one(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    let pet = PgPetRepository::new(&s.pool).owned(id, user.id).await?.ok_or(ApiError::NotFound)?;
-    ok(StatusCode::OK, "ok", pet)
+    ok(StatusCode::OK, "ok", pets::one(&s, user, id).await?)
 }
 
 #[utoipa::path(put, path = "/api/pets/{id}", operation_id = "updatePet", tag = "pets", request_body = PetInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = Pet)), security(("bearer" = [])))]
@@ -155,14 +117,7 @@ pub(crate) async fn update(
     PathId(id): PathId,
     ApiJson(b): ApiJson<PetInput>,
 ) -> ApiResult {
-    b.check()?;
-    let pets = PgPetRepository::new(&s.pool);
-    let current = pets.owned(id, user.id).await?.ok_or(ApiError::NotFound)?;
-    let pet = b.into_pet(id, user.id, current.created_at);
-    if pets.update_owned(&pet).await? == 0 {
-        return Err(ApiError::NotFound);
-    }
-    ok(StatusCode::OK, "updated", pet)
+    ok(StatusCode::OK, "updated", pets::update(&s, user, id, b.into_draft()).await?)
 }
 
 #[utoipa::path(delete, path = "/api/pets/{id}", operation_id = "deletePet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted; 409 if it has orders", body = Empty), (status = 409, description = "the pet has orders and cannot be deleted")), security(("bearer" = [])))]
@@ -171,12 +126,6 @@ pub(crate) async fn remove(
     user: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult {
-    match PgPetRepository::new(&s.pool).delete_owned(id, user.id).await {
-        Ok(0) => Err(ApiError::NotFound),
-        Ok(_) => ok(StatusCode::OK, "deleted", Empty {}),
-        Err(repo_runtime::Error::ForeignKeyViolation { .. }) => {
-            Err(ApiError::conflict("pet_has_orders", "this pet has orders and cannot be deleted"))
-        }
-        Err(e) => Err(e.into()),
-    }
+    pets::remove(&s, user, id).await?;
+    ok(StatusCode::OK, "deleted", Empty {})
 }

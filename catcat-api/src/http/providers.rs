@@ -1,26 +1,19 @@
-//! Provider applications and the provider's order queues.
+//! Provider applications, the provider's order queues and reviews over HTTP; the rules are
+//! in [`crate::app::providers`].
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::{NaiveTime, Utc};
-use repo_runtime::Crud;
 use repo_runtime::types::Decimal;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::error::{ApiResult, ok};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
-use super::views::Paged;
-use super::views::{ListQuery, paged};
-use crate::app::orders::approved_provider;
-use crate::domain::validate;
-use crate::domain::{OrderStatus, ProviderVerify, UserRole};
-use crate::infra::cache;
-use crate::repos::orders::{Order, OrderRepository, PgOrderRepository};
-use crate::repos::providers::{
-    PgProviderRepository, PgReviewRepository, Provider, Review, ReviewRepository,
-};
+use super::views::{ListQuery, Paged, paged};
+use crate::app::providers::{self, Application};
+use crate::repos::orders::Order;
+use crate::repos::providers::{Provider, Review};
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -46,38 +39,13 @@ pub(crate) async fn apply(
     user: AuthUser,
     ApiJson(b): ApiJson<Apply>,
 ) -> ApiResult {
-    validate::text("realName", &b.real_name, 1, 50)?;
-    validate::text("idCard", &b.id_card, 6, 32)?;
-    validate::optional_text("certificateUrl", b.certificate_url.as_deref(), 500)?;
-    validate::optional_text("introduction", b.introduction.as_deref(), 1000)?;
-    if user.role != UserRole::Customer {
-        return Err(ApiError::conflict(
-            "not_a_customer",
-            "only customers apply to become providers",
-        ));
-    }
-    let now = Utc::now();
-    let provider = Provider {
-        id: s.ids.next_id(),
-        user_id: user.id,
-        real_name: b.real_name.trim().to_owned(),
-        id_card: b.id_card.trim().to_owned(),
+    let application = Application {
+        real_name: b.real_name,
+        id_card: b.id_card,
         certificate_url: b.certificate_url,
-        verify_status: ProviderVerify::Pending,
-        verify_remark: None,
-        rating: Decimal::ZERO,
-        service_count: 0,
         introduction: b.introduction,
-        created_at: now,
-        updated_at: now,
     };
-    match PgProviderRepository::new(&s.pool).insert(&provider).await {
-        Ok(_) => ok(StatusCode::CREATED, "applied", provider),
-        Err(repo_runtime::Error::UniqueViolation { .. }) => {
-            Err(ApiError::conflict("already_applied", "you have applied already"))
-        }
-        Err(e) => Err(ApiError::unknown_caller(e)),
-    }
+    ok(StatusCode::CREATED, "applied", providers::apply(&s, user, application).await?)
 }
 
 #[utoipa::path(get, path = "/api/provider/orders/available", operation_id = "listAvailableOrders", tag = "providers", params(("date" = Option<String>, Query, description = "YYYY-MM-DD"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "pending orders nobody took", body = Paged<Order>), (status = 403, description = "approved providers only"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -86,16 +54,8 @@ pub(crate) async fn available(
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
-    approved_provider(&s, &user).await.map_err(|_| ApiError::Forbidden {
-        code: "provider_only",
-        message: "approved providers only".into(),
-    })?;
     let (page, size, limit, offset) = q.paging()?;
-    let day = q.date.map(|d| d.and_time(NaiveTime::MIN).and_utc());
-    let orders = PgOrderRepository::new(&s.pool)
-        .available(OrderStatus::Pending, Utc::now(), day, limit, offset)
-        .await?;
-    paged(orders, page, size)
+    paged(providers::available(&s, user, q.date, limit, offset).await?, page, size)
 }
 
 #[utoipa::path(get, path = "/api/provider/orders/mine", operation_id = "listProviderOrders", tag = "providers", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "the provider's orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -106,9 +66,7 @@ pub(crate) async fn mine(
 ) -> ApiResult {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
-    let orders =
-        PgOrderRepository::new(&s.pool).for_provider(user.id, status, limit, offset).await?;
-    paged(orders, page, size)
+    paged(providers::mine(&s, user, status, limit, offset).await?, page, size)
 }
 
 #[utoipa::path(get, path = "/api/providers/{id}/reviews", operation_id = "listProviderReviews", tag = "providers", params(("id" = i64, Path, description = "object id"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "reviews and averageRating", body = ReviewPage)), security(("bearer" = [])))]
@@ -119,19 +77,7 @@ pub(crate) async fn reviews(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
     let (page, size, limit, offset) = q.paging()?;
-    let reviews = PgReviewRepository::new(&s.pool);
-    let list = reviews.for_provider(id, limit, offset).await?;
-    // Cached as the decimal's text (or null), read back exactly.
-    let stored = s
-        .cache
-        .cached(&format!("rating:{id}"), cache::RATING_TTL, || async {
-            Ok::<_, ApiError>(reviews.average(id).await?.map(|a| a.to_string()))
-        })
-        .await?;
-    let average = serde_json::from_str::<Option<String>>(&stored)
-        .ok()
-        .flatten()
-        .and_then(|a| a.parse::<Decimal>().ok());
+    let (list, average) = providers::reviews(&s, id, limit, offset).await?;
     let answer = ReviewPage { page: Paged::new(list, page, size), average_rating: average };
     ok(StatusCode::OK, "ok", answer)
 }

@@ -224,8 +224,15 @@ async fn the_openapi_document_describes_the_routes() {
         app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": "12" }))).await;
     assert_eq!(s, 422, "{refused}");
     assert_eq!(keys(&doc["components"]["schemas"]["Failure"]["properties"]), keys(&refused));
+    // A success is the Success envelope with the operation's `data` beside it.
     let (_, packages) = app.call("GET", "/api/packages", None, None).await;
-    assert_eq!(keys(&doc["components"]["schemas"]["Success"]["properties"]), keys(&packages));
+    let described = &doc["paths"]["/api/packages"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["allOf"];
+    assert_eq!(described[0]["$ref"], "#/components/schemas/Success");
+    let mut envelope = keys(&doc["components"]["schemas"]["Success"]["properties"]);
+    envelope.extend(keys(&described[1]["properties"]));
+    envelope.sort();
+    assert_eq!(envelope, keys(&packages));
 }
 
 /// The keys of a JSON object, sorted.

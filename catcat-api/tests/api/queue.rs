@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use catcat_api::app::orders::OrderMessage;
+use catcat_api::app::booking::OrderMessage;
 use catcat_api::infra::queue::{Names, nats};
 use catcat_api::startup::Application;
 use chrono::Utc;

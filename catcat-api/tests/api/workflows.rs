@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use catcat_api::app::orders::{self, Booking, OrderMessage};
+use catcat_api::app::booking::{self, Booking, OrderMessage};
+use catcat_api::app::orders;
 use catcat_api::app::{AppError, Caller};
 use catcat_api::domain::{OrderStatus, UserRole};
 use catcat_api::infra::queue::{HandleError, Handler, Names, consume, nats};
@@ -163,8 +164,8 @@ async fn persisting_the_same_message_twice_makes_one_order_and_one_history_row()
     let (token, _, customer) = app.register(&phone()).await;
     let pet = add_cat(&app, &token).await;
     let m = message(8_100_000_001, customer, pet);
-    assert!(orders::persist(&app.state, m.clone()).await.unwrap(), "the first saves it");
-    assert!(!orders::persist(&app.state, m).await.unwrap(), "the second changes nothing");
+    assert!(booking::persist(&app.state, m.clone()).await.unwrap(), "the first saves it");
+    assert!(!booking::persist(&app.state, m).await.unwrap(), "the second changes nothing");
     assert_eq!(counts(&app.sql().await, 8_100_000_001).await, (1, 1));
 }
 
@@ -269,7 +270,7 @@ async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
         address_detail: None,
         remark: None,
     };
-    let queued = orders::book(&state, caller, booking).await.unwrap();
+    let queued = booking::book(&state, caller, booking).await.unwrap();
     let detail = orders::detail(&state, caller, queued.order_id).await.unwrap();
     assert_eq!(detail.order.status, OrderStatus::Queued);
     assert_eq!(detail.order.order_no, queued.order_no);
