@@ -92,9 +92,22 @@ base_token=$(curl -sf http://127.0.0.1:18080/token)
 
 peak_rss=0
 out=$(mktemp)
+# A run that got any answer other than 2xx, or any socket error, is not a measurement: the
+# script stops and says so (a 401 after a token expired would otherwise count as throughput).
 run() { # url token connections -> "rps p50 p99" in $out
   wrk -t2 -c"$3" -d"$duration" --latency -H "Authorization: Bearer $2" "$1" >"$out.raw"
+  if grep -q -e 'Non-2xx or 3xx responses' -e 'Socket errors' "$out.raw"; then
+    echo "loadtest: $1 at $3 connections got failed answers; not a measurement:" >&2
+    grep -e 'Non-2xx or 3xx responses' -e 'Socket errors' "$out.raw" >&2
+    exit 1
+  fi
   awk '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } END { print rps, p50, p99 }' "$out.raw" >"$out"
+}
+# Tokens are minted right before each cell (access tokens live 15 minutes; a cell is shorter).
+fresh_tokens() {
+  token=$(curl -sf -X POST "$api/auth/login" -H 'content-type: application/json' \
+    -d "{\"phone\":\"$phone\",\"password\":\"load-pass-1\"}" | sed 's/.*"accessToken":"\([^"]*\)".*/\1/')
+  base_token=$(curl -sf http://127.0.0.1:18080/token)
 }
 # Each cell alternates the two servers $rounds times and reports the median run of each (this
 # machine is noisy: one run against one run can differ by 20 %), with the spread of the ratio.
@@ -109,6 +122,7 @@ for conns in 64 400; do
       ours="$api/users/me"; theirs=http://127.0.0.1:18080/db/users/1
     fi
     : >"$out.ours"; : >"$out.theirs"; : >"$out.ratios"
+    fresh_tokens
     for _ in $(seq "$rounds"); do
       run "$ours" "$token" "$conns" &
       wrk_pid=$!
@@ -131,6 +145,9 @@ for conns in 64 400; do
   done
 done
 rm -f "$out" "$out.raw" "$out.ours" "$out.theirs" "$out.ratios"
+echo "cached: catcat answers from its in-process tier (no network trip); the yardstick makes one Redis round trip."
+echo "db: both read one user row from PostgreSQL by primary key per request (catcat: the caller's own row)."
+echo "every run above got only 2xx answers (a run with any other answer stops the script)."
 strip -o "$target/catcat-api.stripped" "$target/release/catcat-api"
 size_bytes=$(stat -c %s "$target/catcat-api.stripped")
 size_mb=$(awk -v b="$size_bytes" 'BEGIN { printf "%.2f MB = %.2f MiB", b / 1e6, b / 1048576 }')
