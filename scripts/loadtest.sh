@@ -20,7 +20,7 @@ CARGO_TARGET_DIR="$target/baseline" cargo build --release --quiet --manifest-pat
 export PGPASSWORD=postgres
 psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS catcat_load WITH (FORCE)" -c "CREATE DATABASE catcat_load"
 log=$(mktemp)
-cleanup() { kill "${api_pid:-}" "${base_pid:-}" 2>/dev/null || true; rm -f "$log"; }
+cleanup() { kill "${api_pid:-}" "${base_pid:-}" 2>/dev/null || true; rm -f "$log" "$log.baseline"; }
 trap cleanup EXIT
 
 # The servers under load run in sessions of their own (setsid), so that the kernel's autogroup
@@ -47,12 +47,19 @@ answers() {
 # A 1 ms pause without forking `sleep`: a read that times out on a pipe nobody writes to.
 exec {pause_fd}<> <(:)
 pause() { read -r -t 0.001 -u "$pause_fd" || true; }
+# Stops the script when the service has exited (instead of waiting for it forever).
+alive() {
+  kill -0 "$api_pid" 2>/dev/null && return 0
+  echo "loadtest: the service exited:" >&2
+  cat "$log" >&2
+  exit 1
+}
 # exec -> first /health answer and -> first /health/ready answer, in ms, into $health_ms $ready_ms.
 start_timed() {
   local start
   start=${EPOCHREALTIME/[.,]/} # microseconds, from bash itself (no `date` to fork)
   launch
-  until answers /health 2>/dev/null; do pause; done
+  until answers /health 2>/dev/null; do alive; pause; done
   health_ms=$(( (${EPOCHREALTIME/[.,]/} - start) / 1000 ))
   until answers /health/ready 2>/dev/null; do pause; done
   ready_ms=$(( (${EPOCHREALTIME/[.,]/} - start) / 1000 ))
@@ -85,9 +92,17 @@ admin_id=$(curl -sf -X POST "$api/auth/login" -H 'content-type: application/json
 rss() { awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$1/status"; }
 idle_rss=$(rss "$api_pid")
 
-ADDR=127.0.0.1:18080 setsid "$target/baseline/release/baseline-api" >/dev/null 2>&1 &
+DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 \
+  ADDR=127.0.0.1:18080 setsid "$target/baseline/release/baseline-api" >"$log.baseline" 2>&1 &
 base_pid=$!
-until curl -sf http://127.0.0.1:18080/token >/dev/null 2>&1; do sleep 0.05; done
+until curl -sf http://127.0.0.1:18080/token >/dev/null 2>&1; do
+  if ! kill -0 "$base_pid" 2>/dev/null; then
+    echo "loadtest: the yardstick did not start:" >&2
+    cat "$log.baseline" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
 base_token=$(curl -sf http://127.0.0.1:18080/token)
 
 peak_rss=0
