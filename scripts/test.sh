@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit, template, expansion snapshots, compile-fail (trybuild), doc tests and
-# the integration tests against a real PostgreSQL and Redis (each test in a database and key
-# space of its own).
+# Runs every test: unit, template, expansion snapshots, compile-fail (trybuild), doc tests, the
+# integration tests against a real PostgreSQL, Redis and NATS (each test in a database and key
+# space of its own), and schemathesis against the running service.
 # Ends with one line totalling every test binary: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,9 @@ scripts/services.sh postgres redis nats
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
+# The contract test drives schemathesis (PyPI) against the running service.
+SCHEMATHESIS="${SCHEMATHESIS:-$(scripts/schemathesis.sh)}"
+export SCHEMATHESIS
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -153,3 +153,56 @@ pub fn record_pool(pool: &deadpool_postgres::Pool) {
     metrics::gauge!("db_pool_available").set(status.available as f64);
     metrics::gauge!("db_pool_waiting").set(status.waiting as f64);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use axum::body::Body;
+    use axum::http::Request;
+
+    use crate::http::error::ApiError;
+
+    /// Log output, kept.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_request_logs_the_request_id_it_answers_with() {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber =
+            tracing_subscriber::fmt().json().with_writer(move || writer.clone()).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async { ApiError::Internal("the disk is on fire".into()) }),
+            )
+            .layer(axum::middleware::from_fn(super::track));
+        let answer = tower::ServiceExt::oneshot(
+            app,
+            Request::get("/boom").body(Body::empty()).expect("a request"),
+        )
+        .await
+        .expect("an answer");
+        assert_eq!(answer.status(), 500);
+        let id = answer.headers()[super::REQUEST_ID].to_str().expect("text").to_owned();
+        let bytes = axum::body::to_bytes(answer.into_body(), 1 << 16).await.expect("a body");
+        assert!(!String::from_utf8_lossy(&bytes).contains("disk"), "the cause is not sent");
+        let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("UTF-8");
+        let line = text.lines().find(|l| l.contains("the disk is on fire")).expect("logged");
+        assert!(line.contains(&format!("\"id\":\"{id}\"")), "{line} lacks {id}");
+    }
+}

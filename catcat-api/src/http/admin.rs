@@ -12,12 +12,11 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
 use super::users::UserView;
-use super::views::{Empty, ListQuery, Paged, paged};
+use super::views::{Empty, ListQuery, OrderView, Paged, order_page, paged};
 use crate::app::admin::{self, UserChange};
 use crate::app::catalog;
 use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
-use crate::repos::orders::Order;
 use crate::repos::packages::ServicePackage;
 use crate::repos::providers::Provider;
 use crate::state::AppState;
@@ -33,9 +32,14 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(more_routes())
 }
 
-#[derive(Deserialize, Default)]
+/// Why (optional; the body may be empty).
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Decision {
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     remark: Option<String>,
 }
 
@@ -44,7 +48,7 @@ async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiRe
     ok(StatusCode::OK, "decided", admin::decide(s, id, to, remark).await?)
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", operation_id = "adminApproveProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/approve", operation_id = "adminApproveProvider", tag = "admin", request_body(content = Decision, description = "optional"), params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already") ), security(("bearer" = [])))]
 pub(crate) async fn approve(
     State(s): State<AppState>,
     PathId(id): PathId,
@@ -53,7 +57,7 @@ pub(crate) async fn approve(
     decide(&s, id, ProviderVerify::Approved, &body).await
 }
 
-#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", operation_id = "adminRejectProvider", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/admin/providers/{id}/reject", operation_id = "adminRejectProvider", tag = "admin", request_body(content = Decision, description = "optional"), params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "rejected", body = Provider), (status = 409, description = "decided already"), (status = 400, description = "malformed input"), (status = 422, description = "a field breaks a rule; the envelope names it")), security(("bearer" = [])))]
 pub(crate) async fn reject(
     State(s): State<AppState>,
     PathId(id): PathId,
@@ -105,7 +109,7 @@ pub(crate) struct UserQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/users", operation_id = "adminListUsers", tag = "admin", params(("role" = Option<i64>, Query), ("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/users", operation_id = "adminListUsers", tag = "admin", params(("role" = Option<UserRole>, Query, description = "filter by role value"), ("status" = Option<UserStatus>, Query, description = "filter by user status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "a page of users", body = Paged<UserView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn users(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<UserQuery>,
@@ -125,14 +129,14 @@ pub(crate) async fn users(
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
-#[utoipa::path(get, path = "/api/admin/orders", operation_id = "adminListOrders", tag = "admin", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "a page of orders", body = Paged<Order>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/orders", operation_id = "adminListOrders", tag = "admin", params(("status" = Option<crate::domain::OrderStatus>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "a page of orders", body = Paged<OrderView>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn orders(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
-    paged(admin::orders(&s, status, limit, offset).await?, page, size)
+    order_page(admin::orders(&s, status, limit, offset).await?, page, size)
 }
 
 /// Admin routes for packages, providers and statistics.
@@ -176,13 +180,29 @@ pub(crate) struct Statistics {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PackageInput {
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     name: String,
+    #[schema(
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     description: Option<String>,
+    #[schema(minimum = 0, maximum = 99999999.99, multiple_of = 0.01)]
     price: f64,
+    #[schema(minimum = 1, maximum = 1440)]
     duration_minutes: i32,
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     icon_url: Option<String>,
     #[serde(default)]
-    service_items: Vec<String>,
+    #[schema(max_items = 20)]
+    service_items: Vec<super::views::ServiceItem>,
     #[serde(default = "yes")]
     is_active: bool,
     #[serde(default)]
@@ -207,7 +227,9 @@ impl PackageInput {
             price,
             duration_minutes: self.duration_minutes,
             icon_url: self.icon_url,
-            service_items: serde_json::json!(self.service_items),
+            service_items: serde_json::json!(
+                self.service_items.into_iter().map(|i| i.0).collect::<Vec<_>>()
+            ),
             is_active: self.is_active,
             sort_order: self.sort_order,
             deleted_at: None,
@@ -277,7 +299,7 @@ pub(crate) struct ProviderQuery {
     page_size: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/admin/providers", operation_id = "adminListProviderApplications", tag = "admin", params(("verifyStatus" = Option<i64>, Query), ("page" = Option<i64>, Query, description = "1-based, default 1"), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20")), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/admin/providers", operation_id = "adminListProviderApplications", tag = "admin", params(("verifyStatus" = Option<ProviderVerify>, Query, description = "filter by verification status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "applications", body = Paged<Provider>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn providers(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<ProviderQuery>,

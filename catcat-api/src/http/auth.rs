@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SendCode {
+    #[schema(pattern = "^\\+?[0-9]{6,15}$")]
     phone: String,
 }
 
@@ -70,9 +71,16 @@ impl From<auth::Session> for Session {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Register {
+    #[schema(pattern = "^\\+?[0-9]{6,15}$")]
     phone: String,
+    #[schema(pattern = "^[0-9]{6}$")]
     code: String,
+    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])")]
     password: String,
+    #[schema(
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     nick_name: Option<String>,
 }
 
@@ -89,6 +97,7 @@ pub(crate) async fn register(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Login {
+    #[schema(pattern = "^\\+?[0-9]{6,15}$")]
     phone: String,
     password: String,
 }
@@ -101,7 +110,9 @@ pub(crate) async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>)
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct LoginSms {
+    #[schema(pattern = "^\\+?[0-9]{6,15}$")]
     phone: String,
+    #[schema(pattern = "^[0-9]{6}$")]
     code: String,
 }
 

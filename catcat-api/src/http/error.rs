@@ -78,6 +78,7 @@ pub const ERROR_CODES: &[&str] = &[
     "method_not_allowed",
     "not_a_customer",
     "not_found",
+    "not_ready",
     "order_not_acceptable",
     "order_not_cancellable",
     "order_not_completable",

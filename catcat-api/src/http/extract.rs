@@ -94,8 +94,21 @@ where
 /// (`imageUrls[2]`), in words rather than Rust type names.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(rejection)?;
-    de.end().map_err(|e| malformed(&e))?;
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(v) => {
+            de.end().map_err(|e| malformed(&e))?;
+            v
+        }
+        // JSON has one number type: `21.0` is an integer as much as `21` is (JSON Schema says
+        // so too). Only when a float met an integer field is the body read a second time.
+        Err(e) if e.inner().to_string().starts_with("invalid type: floating point") => {
+            let mut tree: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
+            integral_floats_as_integers(&mut tree);
+            serde_path_to_error::deserialize(tree).map_err(rejection)?
+        }
+        Err(e) => return Err(rejection(e)),
+    };
     // A NUL cannot be stored in PostgreSQL text and means nothing in any field here. JSON can
     // carry one only escaped, so the scan is cheap and the slow path runs only when it hits.
     if contains(bytes, b"\\u0000")
@@ -108,6 +121,24 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         ));
     }
     Ok(value)
+}
+
+/// Rewrites every float with no fractional part that fits an `i64` as an integer.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0)
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -40,7 +40,7 @@ pub(crate) struct Readiness {
     migrations: bool,
 }
 
-#[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories; 503 otherwise or while draining", body = Readiness)))]
+#[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories", body = Readiness), (status = 503, description = "a check failed or the replica is draining; `data` says which", body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;

@@ -107,11 +107,11 @@ impl Modify for Envelopes {
                 for (status, response) in &mut operation.responses.responses {
                     let RefOr::T(response) = response else { continue };
                     let data = response.content.shift_remove(JSON).and_then(|c| c.schema);
+                    let envelope = if status.starts_with('2') { "Success" } else { "Failure" };
                     let schema: RefOr<Schema> = match data {
-                        _ if !status.starts_with('2') => Ref::from_schema_name("Failure").into(),
-                        None => Ref::from_schema_name("Success").into(),
+                        None => Ref::from_schema_name(envelope).into(),
                         Some(data) => AllOfBuilder::new()
-                            .item(Ref::from_schema_name("Success"))
+                            .item(Ref::from_schema_name(envelope))
                             .item(ObjectBuilder::new().property("data", data).required("data"))
                             .into(),
                     };
@@ -175,7 +175,8 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// The machine codes the sources send: string literals right after `conflict(`,
-    /// `forbidden(`, `refused(e,`, `code:`, `code =`, or a match arm's `=>` (not a `"label" => "value"` pair).
+    /// `forbidden(`, `refused(e,`, `code:`, `code =`, `then_some(`, or a match arm's `=>` (not a
+    /// `"label" => "value"` pair).
     fn codes_in_sources() -> BTreeSet<String> {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("src is readable") {
@@ -201,7 +202,9 @@ mod tests {
                     .nth(1)
                     .and_then(|t| t.split_once("];"))
                     .map_or("", |(_, rest)| rest);
-            for marker in ["conflict(", "forbidden(", "refused(e,", "code:", "code =", "=>"] {
+            for marker in
+                ["conflict(", "forbidden(", "refused(e,", "code:", "code =", "=>", "then_some("]
+            {
                 for (at, _) in text.match_indices(marker) {
                     if marker == "=>" && text[..at].trim_end().ends_with('"') {
                         continue;

@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, json_response, ok, ok_bytes};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
-use super::views::{ListQuery, OrderMoved, Paged, paged};
+use super::views::{ListQuery, OrderMoved, OrderView, Paged, order_page};
 use crate::app::booking::{self, Booking};
 use crate::app::idempotency::{self, Claim};
 use crate::app::orders::{self, OrderDetail};
 use crate::domain::OrderStatus;
 use crate::domain::order::Transition;
 use crate::infra::tokens::hash;
-use crate::repos::orders::{Order, OrderHistory};
+use crate::repos::orders::OrderHistory;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -41,13 +41,23 @@ pub(crate) struct CreateOrder {
     /// Between two hours and thirty days from now.
     service_at: DateTime<Utc>,
     /// 1 to 200 characters, no control characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     address: String,
     /// At most 200 characters.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     address_detail: Option<String>,
     /// At most 500 characters.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     remark: Option<String>,
 }
 
@@ -88,7 +98,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         })
 }
 
-#[utoipa::path(post, path = "/api/orders", tag = "orders", operation_id = "createOrder", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer, byte for byte, for 24 hours")), responses((status = 202, description = "queued", body = OrderQueued), (status = 409, description = "a request with the same Idempotency-Key is still running; retry"), (status = 503, description = "the order queue is unavailable; retry with the same key")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/orders", tag = "orders", operation_id = "createOrder", request_body = CreateOrder, params(("Idempotency-Key" = String, Header, description = "required; retries with the same key get the first answer, byte for byte, for 24 hours", min_length = 1, max_length = 255, pattern = "^[!-~]+$")), responses((status = 202, description = "queued", body = OrderQueued), (status = 409, description = "a request with the same Idempotency-Key is still running; retry"), (status = 503, description = "the order queue is unavailable; retry with the same key")), security(("bearer" = [])))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
@@ -131,7 +141,7 @@ pub(crate) async fn create(
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Detail {
     #[serde(flatten)]
-    order: Order,
+    order: OrderView,
     /// Null if the package has since been deleted.
     package: Option<PackageBrief>,
     /// Null if the pet has since been removed.
@@ -178,7 +188,7 @@ impl From<OrderDetail> for Detail {
                 pet_type: p.pet_type,
                 avatar: p.avatar,
             }),
-            order: d.order,
+            order: d.order.into(),
             history: d.history,
         }
     }
@@ -194,7 +204,7 @@ pub(crate) async fn detail(
     ok(StatusCode::OK, "ok", Detail::from(detail))
 }
 
-#[utoipa::path(get, path = "/api/orders/my", tag = "orders", operation_id = "listMyOrders", params(("status" = Option<i64>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "a page of the caller's orders", body = Paged<Order>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/orders/my", tag = "orders", operation_id = "listMyOrders", params(("status" = Option<OrderStatus>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "a page of the caller's orders", body = Paged<OrderView>)), security(("bearer" = [])))]
 pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
@@ -202,7 +212,7 @@ pub(crate) async fn mine(
 ) -> ApiResult {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
-    paged(orders::mine(&s, user, status, limit, offset).await?, page, size)
+    order_page(orders::mine(&s, user, status, limit, offset).await?, page, size)
 }
 
 /// Why the order is cancelled.
@@ -210,7 +220,10 @@ pub(crate) async fn mine(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CancelBody {
     /// At most 500 characters.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     reason: Option<String>,
 }
 

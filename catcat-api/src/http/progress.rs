@@ -33,19 +33,25 @@ pub(crate) async fn list(
 pub(crate) struct Report {
     status: ProgressStatus,
     /// At most 1000 characters.
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     description: Option<String>,
     #[schema(minimum = -90, maximum = 90)]
     latitude: Option<f64>,
     #[schema(minimum = -180, maximum = 180)]
     longitude: Option<f64>,
     /// At most 200 characters.
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     address: Option<String>,
     /// At most 9 URLs of 1 to 500 characters.
     #[serde(default)]
     #[schema(max_items = 9)]
-    image_urls: Vec<String>,
+    image_urls: Vec<super::views::Link>,
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/progress", tag = "orders", operation_id = "reportOrderProgress", request_body = Report, params(("id" = i64, Path, description = "object id")), responses((status = 201, description = "reported", body = Progress), (status = 409, description = "the step is out of order, or the order is not being served")), security(("bearer" = [])))]
@@ -61,7 +67,7 @@ pub(crate) async fn report(
         latitude: b.latitude,
         longitude: b.longitude,
         address: b.address,
-        image_urls: b.image_urls,
+        image_urls: b.image_urls.into_iter().map(|l| l.0).collect(),
     };
     let entry = progress::report(&s, user, id, report).await?;
     ok(StatusCode::CREATED, "reported", entry)

@@ -20,10 +20,16 @@ pub(crate) fn router() -> Router<AppState> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewReview {
     order_id: i64,
+    #[schema(minimum = 1, maximum = 5)]
     rating: i64,
+    #[schema(
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     content: Option<String>,
     #[serde(default)]
-    photo_urls: Vec<String>,
+    #[schema(max_items = 9)]
+    photo_urls: Vec<super::views::Link>,
 }
 
 #[utoipa::path(post, path = "/api/reviews", operation_id = "createReview", tag = "reviews", request_body = NewReview, responses((status = 201, description = "reviewed; 409 if reviewed already or not completed", body = Review), (status = 409, description = "the order is not completed or has a review already"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -36,7 +42,7 @@ pub(crate) async fn create(
         order_id: b.order_id,
         rating: b.rating,
         content: b.content,
-        photo_urls: b.photo_urls,
+        photo_urls: b.photo_urls.into_iter().map(|l| l.0).collect(),
     };
     ok(StatusCode::CREATED, "reviewed", reviews::create(&s, user, review).await?)
 }
@@ -44,6 +50,11 @@ pub(crate) async fn create(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Reply {
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     reply: String,
 }
 

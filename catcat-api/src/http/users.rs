@@ -29,8 +29,21 @@ pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdateMe {
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     nick_name: String,
+    #[schema(
+        max_length = 254,
+        pattern = "^[^\\s@\\u0000-\\u001F\\u007F-\\u009F]+@[^\\s\\u0000-\\u001F\\u007F-\\u009F]*\\.[^\\s\\u0000-\\u001F\\u007F-\\u009F]*$"
+    )]
     email: Option<String>,
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     avatar: Option<String>,
 }
 
@@ -48,6 +61,7 @@ pub(crate) async fn update_me(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ChangePassword {
     old_password: String,
+    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])")]
     new_password: String,
 }
 

@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 use repo_runtime::types::Decimal;
 use repo_runtime::{Entity, Page, Result, repository_for};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::{OrderStatus, ProgressStatus};
 
-/// A row of `service_orders`.
-#[derive(Debug, Clone, PartialEq, Entity, Serialize, Deserialize, utoipa::ToSchema)]
+/// A row of `service_orders`: neither the API's JSON ([`crate::http`]'s `OrderView`) nor the
+/// queue's message ([`crate::app::booking::OrderMessage`]).
+#[derive(Debug, Clone, PartialEq, Entity)]
 #[entity(table = "service_orders")]
-#[serde(rename_all = "camelCase")]
 pub struct Order {
     /// Snowflake id.
     #[entity(key)]
@@ -32,8 +32,6 @@ pub struct Order {
     /// Flat, floor, door code.
     pub address_detail: Option<String>,
     /// Copied from the package when booked.
-    #[serde(with = "rust_decimal::serde::float")]
-    #[schema(value_type = f64)]
     pub price: Decimal,
     /// Status.
     pub status: OrderStatus,

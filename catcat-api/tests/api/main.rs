@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod cluster;
 mod contract;
+mod contract_fuzz;
 mod idempotency;
 mod orders;
 mod pets;
