@@ -58,17 +58,13 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Counts and times every request by its route template (never the raw path), and gives it
 /// an id: the caller's `X-Request-Id` when it is a sane one, else a new one. The id is sent
 /// back on every answer and carried by every log line written while the request runs.
-pub async fn track(mut req: Request, next: Next) -> Response {
+pub async fn track(req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map(|p| intern(p.as_str()));
     let method = req.method().clone();
     let start = Instant::now();
     let id = match req.headers().get(REQUEST_ID) {
         Some(v) if v.len() <= 64 && v.as_bytes().iter().all(u8::is_ascii_graphic) => v.clone(),
-        _ => {
-            let v = new_request_id();
-            req.headers_mut().insert(REQUEST_ID, v.clone());
-            v
-        }
+        _ => new_request_id(),
     };
     let span = tracing::info_span!(
         "request",
@@ -76,31 +72,39 @@ pub async fn track(mut req: Request, next: Next) -> Response {
         method = method.as_str(),
         route = route.unwrap_or("unmatched")
     );
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let mut response = next.run(req).instrument(span).await;
     let status = response.status();
     let (requests, duration) = request_metrics(route.unwrap_or("unmatched"), &method, status);
     requests.increment(1);
     let elapsed = start.elapsed();
     duration.record(elapsed.as_secs_f64());
-    span.in_scope(|| {
-        tracing::debug!(
-            status = status.as_u16(),
-            elapsed_us = elapsed.as_micros() as u64,
-            "answered"
-        );
-    });
+    tracing::debug!(
+        id = id.to_str().unwrap_or_default(),
+        status = status.as_u16(),
+        elapsed_us = elapsed.as_micros() as u64,
+        "answered"
+    );
     response.headers_mut().insert(REQUEST_ID, id);
     response
 }
 
-/// A process-unique id with a random prefix (unique across replicas): 24 hex digits.
+/// A process-unique id with a random prefix (unique across replicas): 24 hex digits, written
+/// without the formatting machinery (this runs on every request).
 fn new_request_id() -> HeaderValue {
-    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let prefix = *PREFIX.get_or_init(rand::random::<u64>);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let prefix = PREFIX.get_or_init(|| {
+        let random = rand::random::<u64>();
+        std::array::from_fn(|i| HEX[((random >> (60 - 4 * i)) & 0xf) as usize])
+    });
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let text = format!("{:016x}{:08x}", prefix, n & 0xffff_ffff);
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+    let mut id = [0u8; 24];
+    id[..16].copy_from_slice(prefix);
+    for (i, digit) in id[16..].iter_mut().enumerate() {
+        *digit = HEX[((n >> (28 - 4 * i)) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 type RequestKey = (&'static str, Method, StatusCode);

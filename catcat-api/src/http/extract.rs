@@ -105,7 +105,11 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
             let mut tree: serde_json::Value =
                 serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
             integral_floats_as_integers(&mut tree);
-            serde_path_to_error::deserialize(tree).map_err(rejection)?
+            // Read back from bytes, not from the tree: the one deserializer per type that the
+            // first attempt uses (from a `Value` would compile a second one for every type).
+            let bytes = serde_json::to_vec(&tree).map_err(|e| malformed(&e))?;
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
+                .map_err(rejection)?
         }
         Err(e) => return Err(rejection(e)),
     };
