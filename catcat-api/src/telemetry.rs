@@ -15,3 +15,15 @@ pub fn init(env: Env) {
         Env::Dev => builder.compact().try_init(),
     };
 }
+
+/// An error and its causes in one line, `error: cause: cause…`, for the log.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}

@@ -2,7 +2,6 @@
 //! `{"success": false, "code": <status>, "message": …, "error": <machine code>}`.
 //! Server errors are logged with their cause and answered with a generic message.
 
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -214,18 +213,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// `error: cause: cause…`, for the log.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
-
 impl ApiError {
     /// The status and the exact bytes of this error's envelope; 5xx causes are logged here,
     /// once, and never sent.
@@ -233,11 +220,11 @@ impl ApiError {
         let status = self.status();
         let message = match self {
             Self::Internal(cause) => {
-                tracing::error!(cause = %chain(cause.as_ref()), "request failed");
+                tracing::error!(cause = %crate::telemetry::chain(cause.as_ref()), "request failed");
                 "internal server error".to_owned()
             }
             Self::Unavailable(cause) => {
-                tracing::warn!(cause = %chain(cause.as_ref()), "dependency unavailable");
+                tracing::warn!(cause = %crate::telemetry::chain(cause.as_ref()), "dependency unavailable");
                 "service temporarily unavailable, retry later".to_owned()
             }
             other => other.to_string(),
@@ -296,15 +283,7 @@ pub fn ok_bytes<T: Serialize>(
 
 /// A successful answer in the envelope.
 pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> ApiResult {
-    let body = Envelope {
-        success: true,
-        code: status.as_u16(),
-        message: message.to_owned(),
-        data: Some(data),
-        error: None,
-        field: None,
-    };
-    Ok((status, Json(body)).into_response())
+    Ok(json_response(status, ok_bytes(status, message, data)?))
 }
 
 /// Handler result.

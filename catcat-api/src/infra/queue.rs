@@ -178,18 +178,6 @@ pub trait Handler: Send + Sync {
     fn handle(&self, payload: &[u8]) -> impl Future<Output = Result<(), HandleError>> + Send;
 }
 
-/// `error: cause: cause…`, for the log.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
-
 /// Resolves once `stop` is true (or its sender is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     loop {
@@ -211,7 +199,7 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                 msg = rx.recv() => match msg {
                     Some(payload) => {
                         if let Err(e) = handler.handle(&payload).await {
-                            tracing::error!(error = %chain(&e), "queued order could not be persisted");
+                            tracing::error!(error = %crate::telemetry::chain(&e), "queued order could not be persisted");
                         }
                     }
                     None => break,
@@ -244,10 +232,10 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                     }
                     Err(e @ HandleError::Retry(_)) => {
                         let delivered = msg.info().map(|i| i.delivered).unwrap_or(0);
-                        tracing::error!(error = %chain(&e), delivered, max = MAX_DELIVER, "queued order not persisted; left for redelivery");
+                        tracing::error!(error = %crate::telemetry::chain(&e), delivered, max = MAX_DELIVER, "queued order not persisted; left for redelivery");
                     }
                     Err(e @ HandleError::Reject(_)) => {
-                        tracing::error!(error = %chain(&e), "queued order rejected for good");
+                        tracing::error!(error = %crate::telemetry::chain(&e), "queued order rejected for good");
                         if let Err(e) = msg.ack_with(jetstream::AckKind::Term).await {
                             tracing::warn!(error = %e, "could not terminate a rejected message");
                         }

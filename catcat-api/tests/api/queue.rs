@@ -3,32 +3,11 @@
 
 use std::time::Duration;
 
-use catcat_api::app::booking::OrderMessage;
 use catcat_api::infra::queue::{Names, nats};
 use catcat_api::startup::Application;
-use chrono::Utc;
-use repo_runtime::types::Decimal;
 use serde_json::json;
 
-use super::support::{TestApp, config, nats_url, phone, sms_stand_in};
-
-fn order(id: i64, customer: i64, pet: i64) -> OrderMessage {
-    let now = Utc::now();
-    OrderMessage {
-        v: OrderMessage::VERSION,
-        id,
-        order_no: format!("CCQ{id}"),
-        customer_id: customer,
-        pet_id: pet,
-        package_id: 1,
-        service_at: now + chrono::Duration::days(3),
-        address: "1 Queue Lane".into(),
-        address_detail: None,
-        price: Decimal::new(3000, 2),
-        remark: None,
-        booked_at: now,
-    }
-}
+use super::support::{TestApp, config, nats_url, order_message, phone, sms_stand_in};
 
 async fn counts(c: &tokio_postgres::Client, customer: i64) -> (i64, i64) {
     let orders: i64 = c
@@ -61,7 +40,7 @@ async fn a_consumer_killed_mid_stream_and_restarted_persists_every_order_once() 
     let (queue, _inbox, _) = nats(client, Names::new(&first.nats_prefix)).await.unwrap();
     let ids: Vec<i64> = (0..200).map(|i| 9_000_000_000 + i).collect();
     for &id in &ids {
-        let payload = order(id, customer, pet).encode().unwrap();
+        let payload = order_message(id, customer, pet).encode().unwrap();
         queue.publish(id, payload.clone()).await.unwrap();
         queue.publish(id, payload).await.unwrap();
     }

@@ -405,3 +405,26 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
         None => schema,
     }
 }
+
+/// A queued order of `customer` for `pet`, as the queue carries it.
+pub(crate) fn order_message(
+    id: i64,
+    customer: i64,
+    pet: i64,
+) -> catcat_api::app::booking::OrderMessage {
+    let now = chrono::Utc::now();
+    catcat_api::app::booking::OrderMessage {
+        v: catcat_api::app::booking::OrderMessage::VERSION,
+        id,
+        order_no: format!("CCT{id}"),
+        customer_id: customer,
+        pet_id: pet,
+        package_id: 1,
+        service_at: now + chrono::Duration::days(3),
+        address: "1 Queue Lane".into(),
+        address_detail: None,
+        price: repo_runtime::types::Decimal::new(3000, 2),
+        remark: None,
+        booked_at: now,
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use catcat_api::app::booking::{self, Booking, OrderMessage};
+use catcat_api::app::booking::{self, Booking};
 use catcat_api::app::orders;
 use catcat_api::app::{AppError, Caller};
 use catcat_api::domain::{OrderStatus, UserRole};
@@ -14,11 +14,10 @@ use catcat_api::infra::queue::{HandleError, Handler, Names, consume, nats};
 use catcat_api::startup::Application;
 use catcat_api::worker::OrderPersister;
 use chrono::Utc;
-use repo_runtime::types::Decimal;
 use tokio::sync::{Notify, watch};
 
 use super::orders::{add_cat, book, persisted, provider};
-use super::support::{TestApp, nats_url, phone};
+use super::support::{TestApp, nats_url, order_message, phone};
 
 /// A persisted, pending order of a new customer; (customer, order id).
 async fn pending_order(app: &TestApp) -> (Caller, i64) {
@@ -129,24 +128,6 @@ async fn a_cancel_racing_an_accept_lets_one_win() {
     }
 }
 
-fn message(id: i64, customer: i64, pet: i64) -> OrderMessage {
-    let now = Utc::now();
-    OrderMessage {
-        v: OrderMessage::VERSION,
-        id,
-        order_no: format!("CCW{id}"),
-        customer_id: customer,
-        pet_id: pet,
-        package_id: 1,
-        service_at: now + chrono::Duration::days(3),
-        address: "1 Worker Way".into(),
-        address_detail: None,
-        price: Decimal::new(3000, 2),
-        remark: None,
-        booked_at: now,
-    }
-}
-
 async fn counts(db: &tokio_postgres::Client, order: i64) -> (i64, i64) {
     let row = db
         .query_one(
@@ -163,7 +144,7 @@ async fn persisting_the_same_message_twice_makes_one_order_and_one_history_row()
     let app = TestApp::spawn().await;
     let (token, _, customer) = app.register(&phone()).await;
     let pet = add_cat(&app, &token).await;
-    let m = message(8_100_000_001, customer, pet);
+    let m = order_message(8_100_000_001, customer, pet);
     assert!(booking::persist(&app.state, m.clone()).await.unwrap(), "the first saves it");
     assert!(!booking::persist(&app.state, m).await.unwrap(), "the second changes nothing");
     assert_eq!(counts(&app.sql().await, 8_100_000_001).await, (1, 1));
@@ -211,7 +192,7 @@ async fn a_consumer_aborted_after_persisting_and_before_acking_is_redelivered_an
     let (queue, inbox, _) =
         nats(async_nats::connect(nats_url()).await.unwrap(), names()).await.unwrap();
     let id = 8_200_000_001;
-    queue.publish(id, message(id, customer, pet).encode().unwrap()).await.unwrap();
+    queue.publish(id, order_message(id, customer, pet).encode().unwrap()).await.unwrap();
 
     let persisted_once = Arc::new(Notify::new());
     let (_stop_first, stop) = watch::channel(false);
