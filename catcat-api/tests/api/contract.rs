@@ -5,7 +5,7 @@ use catcat_api::domain::UserRole;
 use catcat_api::infra::tokens::Tokens;
 use serde_json::{Value, json};
 
-use super::orders::{add_cat, book_body, booking, persisted, provider};
+use super::fixtures::{add_cat, book_body, booking, persisted, provider};
 use super::support::{TestApp, login, phone};
 
 #[tokio::test]

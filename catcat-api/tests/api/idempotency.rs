@@ -4,7 +4,7 @@
 use catcat_api::app::idempotency;
 use serde_json::{Value, json};
 
-use super::orders::{add_cat, booking};
+use super::fixtures::{add_cat, booking};
 use super::support::{TestApp, delete_streams, nats_url, phone};
 
 /// Books with `key`; (status, content type, exact bytes).

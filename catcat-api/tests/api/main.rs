@@ -8,6 +8,8 @@ mod auth;
 mod cluster;
 mod contract;
 mod contract_fuzz;
+mod described;
+mod fixtures;
 mod idempotency;
 mod orders;
 mod pets;

@@ -3,8 +3,9 @@
 use catcat_api::startup::Application;
 use serde_json::json;
 
+use super::described::described;
 use super::support::{
-    TestApp, config, create_database, described, drop_database, login, phone, sms_stand_in, unique,
+    TestApp, config, create_database, drop_database, login, phone, sms_stand_in, unique,
 };
 
 #[tokio::test]

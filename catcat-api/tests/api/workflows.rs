@@ -16,7 +16,7 @@ use catcat_api::worker::OrderPersister;
 use chrono::Utc;
 use tokio::sync::{Notify, watch};
 
-use super::orders::{add_cat, book, persisted, provider};
+use super::fixtures::{add_cat, book, persisted, provider};
 use super::support::{TestApp, nats_url, order_message, phone};
 
 /// A persisted, pending order of a new customer; (customer, order id).

@@ -1,0 +1,80 @@
+//! What the order tests share: a customer's cat, a booking, an approved provider.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::described::described;
+use super::support::{TestApp, login, phone};
+
+pub(crate) async fn add_cat(app: &TestApp, token: &str) -> i64 {
+    let (s, b) = app
+        .call("POST", "/api/pets", Some(token), Some(json!({ "name": "Mochi", "type": 1 })))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b["data"]["id"].as_i64().unwrap()
+}
+
+pub(crate) fn booking(pet: i64) -> Value {
+    json!({ "packageId": 2, "petId": pet, "serviceAt": (Utc::now() + chrono::Duration::days(2)).to_rfc3339(), "address": "1 Cat Street" })
+}
+
+pub(crate) async fn book(app: &TestApp, token: &str, pet: i64, key: &str) -> (u16, Value) {
+    book_body(app, token, &booking(pet), key).await
+}
+
+pub(crate) async fn book_body(app: &TestApp, token: &str, body: &Value, key: &str) -> (u16, Value) {
+    let res = app
+        .http
+        .post(format!("{}/api/orders", app.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// Waits until the queued order is persisted (no longer shown as Queued); its detail.
+pub(crate) async fn persisted(app: &TestApp, token: &str, id: i64) -> Value {
+    for _ in 0..200 {
+        let (s, b) = app.call("GET", &format!("/api/orders/{id}"), Some(token), None).await;
+        assert_eq!(s, 200, "a booked order is visible at once, queued or saved: {b}");
+        if b["data"]["status"] != -1 {
+            return b["data"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("order {id} was never persisted");
+}
+
+/// A provider approved by the seeded admin; (access token, user id).
+pub(crate) async fn provider(app: &TestApp) -> (String, i64) {
+    let p = phone();
+    let (t, _, id) = app.register(&p).await;
+    let (s, b) = app
+        .call(
+            "POST",
+            "/api/providers/apply",
+            Some(&t),
+            Some(json!({ "realName": "Sam Sitter", "idCard": "110101199001011234" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, doc) = app.call("GET", "/openapi.json", None, None).await;
+    described(&doc, "POST", "/api/providers/apply", s, &b);
+    let application = b["data"]["id"].as_i64().unwrap();
+    let admin = login(app, "+8610000000000", "admin-password-1").await;
+    let (s, b) = app
+        .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
+        .await;
+    assert_eq!(s, 200, "{b}");
+    described(&doc, "POST", "/api/admin/providers/{id}/approve", s, &b);
+    let (s, _) = app
+        .call("POST", &format!("/api/admin/providers/{application}/approve"), Some(&admin), None)
+        .await;
+    assert_eq!(s, 409, "decided once");
+    (login(app, &p, "secret-pass-1").await, id)
+}
