@@ -1,116 +1,146 @@
-//! Configuration from environment variables, with documented defaults. Secrets are wrapped so
-//! they never reach a log.
+//! Configuration: one declaration per setting (its variable, default and help text, read by
+//! clap), secrets in `secrecy` types so they never reach a log or `--help`.
 
-use std::fmt;
-
-/// A value that must never be printed.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
+use clap::builder::NonEmptyStringValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// Where the service runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Env {
     /// Local development: SMS codes go to the log, weak secrets are tolerated.
+    #[value(alias = "development")]
     Dev,
     /// Anything else: real senders and strong secrets are required.
+    #[value(alias = "production")]
     Prod,
+}
+
+/// A secret, never empty (an empty variable is a mistake, not "unset").
+fn secret(value: &str) -> Result<SecretString, String> {
+    if value.is_empty() {
+        return Err("must not be empty (leave the variable unset instead)".into());
+    }
+    Ok(SecretString::from(value))
 }
 
 /// The development JWT secret, refused outside dev mode.
 pub const DEV_JWT_SECRET: &str = "catcat-development-secret-do-not-use-in-production";
 
-/// What `catcat-api help` prints: the commands and every variable [`Config::from_env`] reads.
-pub const USAGE: &str = "\
-catcat-api: door-to-door cat sitting.
-
-usage: catcat-api [serve]   run the service (migrations and seeds first)
-       catcat-api migrate   apply the migrations and exit
-       catcat-api help      print this
-
-environment (unset or empty means the default):
-  CATCAT_ENV           dev (default) or prod; prod refuses weak secrets and a log SMS sender
-  HOST, PORT           where to listen (default 0.0.0.0:8080; PORT=0 picks a free port)
-  DATABASE_URL         PostgreSQL (default postgres://postgres:postgres@127.0.0.1:5432/catcat)
-  DATABASE_POOL_SIZE   connections per replica (default 16)
-  REDIS_URL            Redis; unset: an in-process store, single node
-  REDIS_PREFIX         start of every key (default catcat:)
-  NATS_URL             NATS with JetStream; unset: an in-process queue, single node
-  NATS_PREFIX          put before every subject and stream name (default none)
-  JWT_SECRET           HS256 key, at least 32 bytes outside dev
-  JWT_ISSUER           default catcat
-  JWT_AUDIENCE         default catcat-api
-  WORKER_ID            snowflake worker id, 0 to 31 (default 0)
-  SMS_URL              where the HTTP SMS sender posts; required outside dev
-  ADMIN_PHONE          with ADMIN_PASSWORD: seed this administrator when none exists
-  ADMIN_PASSWORD
-  SHUTDOWN_GRACE_SECS  time in-flight requests get after SIGTERM (default 10)
-  SHUTDOWN_DELAY_MS    time to keep serving with readiness at 503 before closing (default 0)
-  RUST_LOG             log filter (default info)
-";
-
-/// Everything the service reads from its environment.
-#[derive(Debug, Clone)]
+/// Everything the service reads from its environment (or the same-named `--flags`).
+#[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// `CATCAT_ENV`: `dev` (default) or `prod`.
+    /// dev or prod; prod refuses weak secrets and a log SMS sender
+    #[arg(long = "catcat-env", env = "CATCAT_ENV", value_enum, default_value = "dev")]
     pub env: Env,
-    /// `HOST` (default `0.0.0.0`).
+    /// Address to listen on
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
     pub host: String,
-    /// `PORT` (default 8080; 0 picks a free port).
+    /// Port to listen on (0 picks a free port)
+    #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
-    /// `DATABASE_URL` (default the local PostgreSQL, database `catcat`).
-    pub database_url: Secret,
-    /// `DATABASE_POOL_SIZE` (default 16).
+    /// PostgreSQL
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/catcat",
+        hide_default_value = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub database_url: SecretString,
+    /// Connections per replica
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
-    /// `REDIS_URL`; unset runs on an in-process store (single node).
-    pub redis_url: Option<Secret>,
-    /// `REDIS_PREFIX`: the start of every key (default `catcat:`).
+    /// Redis; unset: an in-process store, single node
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
+    pub redis_url: Option<SecretString>,
+    /// The start of every key
+    #[arg(long, env = "REDIS_PREFIX", default_value = "catcat:")]
     pub redis_prefix: String,
-    /// `NATS_URL`; unset runs on an in-process queue (single node).
+    /// NATS with JetStream; unset: an in-process queue, single node
+    #[arg(long, env = "NATS_URL", value_parser = NonEmptyStringValueParser::new())]
     pub nats_url: Option<String>,
-    /// `NATS_PREFIX`: put before every subject and stream name (default none).
+    /// Put before every subject and stream name
+    #[arg(long, env = "NATS_PREFIX", default_value = "")]
     pub nats_prefix: String,
-    /// `JWT_SECRET` (at least 32 bytes outside dev).
-    pub jwt_secret: Secret,
-    /// `JWT_ISSUER` (default `catcat`).
+    /// HS256 key, at least 32 bytes outside dev
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        default_value = DEV_JWT_SECRET,
+        hide_default_value = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub jwt_secret: SecretString,
+    /// Token issuer
+    #[arg(long, env = "JWT_ISSUER", default_value = "catcat")]
     pub jwt_issuer: String,
-    /// `JWT_AUDIENCE` (default `catcat-api`).
+    /// Token audience
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "catcat-api")]
     pub jwt_audience: String,
-    /// `WORKER_ID` for snowflake ids, 0 to 31 (default 0).
+    /// Snowflake worker id, 0 to 31
+    #[arg(long, env = "WORKER_ID", default_value_t = 0)]
     pub worker_id: u16,
-    /// `SMS_URL`: where the HTTP SMS sender posts; required outside dev.
+    /// Where the HTTP SMS sender posts; required outside dev
+    #[arg(long, env = "SMS_URL", value_parser = NonEmptyStringValueParser::new())]
     pub sms_url: Option<String>,
-    /// `ADMIN_PHONE` and `ADMIN_PASSWORD`: seed an admin when none exists.
-    pub admin: Option<(String, Secret)>,
-    /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may take after SIGTERM (default 10).
+    /// With ADMIN_PASSWORD: seed this administrator when none exists
+    #[arg(
+        long,
+        env = "ADMIN_PHONE",
+        requires = "admin_password",
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    pub admin_phone: Option<String>,
+    /// The seeded administrator's password
+    #[arg(
+        long,
+        env = "ADMIN_PASSWORD",
+        requires = "admin_phone",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub admin_password: Option<SecretString>,
+    /// Seconds in-flight requests get after SIGTERM
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
-    /// `SHUTDOWN_DELAY_MS`: after SIGTERM, how long to keep serving with readiness at 503 before
-    /// closing the listener, so balancers stop routing here first (default 0: a Kubernetes
-    /// preStop pause does this job).
+    /// Milliseconds to keep serving with readiness at 503 before closing (0: a Kubernetes
+    /// preStop pause does this job)
+    #[arg(long, env = "SHUTDOWN_DELAY_MS", default_value_t = 0)]
     pub shutdown_delay_ms: u64,
+}
+
+/// The command line: a command and the configuration.
+#[derive(Debug, Parser)]
+#[command(
+    name = "catcat-api",
+    about = "CatCat: door-to-door cat sitting.",
+    after_help = "Every option can be set by its environment variable instead (an empty one is an error, not the default); RUST_LOG filters the log (default info)."
+)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The configuration.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// What `catcat-api` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Run the service (migrations and seeds first)
+    Serve,
+    /// Apply the migrations and exit
+    Migrate,
 }
 
 /// A configuration the service refuses to start with.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A variable that does not parse.
+    /// A variable that does not parse or breaks a rule.
     #[error("{name}: {message}")]
     Invalid {
         /// The variable.
@@ -120,66 +150,18 @@ pub enum ConfigError {
     },
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn parse<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|_| ConfigError::Invalid { name, message: format!("`{v}` is not valid") }),
-    }
-}
-
 impl Config {
-    /// Reads the environment and checks it.
+    /// Reads the environment alone (no command line) and checks it.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let env = match var("CATCAT_ENV").as_deref() {
-            None | Some("dev" | "development") => Env::Dev,
-            Some("prod" | "production") => Env::Prod,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "CATCAT_ENV",
-                    message: format!("`{other}`: use dev or prod"),
-                });
-            }
-        };
-        let admin = match (var("ADMIN_PHONE"), var("ADMIN_PASSWORD")) {
-            (Some(p), Some(pw)) => Some((p, Secret::new(pw))),
-            (None, None) => None,
-            _ => {
-                return Err(ConfigError::Invalid {
-                    name: "ADMIN_PHONE",
-                    message: "set ADMIN_PHONE and ADMIN_PASSWORD together".into(),
-                });
-            }
-        };
-        let config = Self {
-            env,
-            host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
-            port: parse("PORT", 8080)?,
-            database_url: Secret::new(
-                var("DATABASE_URL")
-                    .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/catcat".into()),
-            ),
-            database_pool_size: parse("DATABASE_POOL_SIZE", 16)?,
-            redis_url: var("REDIS_URL").map(Secret::new),
-            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "catcat:".into()),
-            nats_url: var("NATS_URL"),
-            nats_prefix: var("NATS_PREFIX").unwrap_or_default(),
-            jwt_secret: Secret::new(var("JWT_SECRET").unwrap_or_else(|| DEV_JWT_SECRET.into())),
-            jwt_issuer: var("JWT_ISSUER").unwrap_or_else(|| "catcat".into()),
-            jwt_audience: var("JWT_AUDIENCE").unwrap_or_else(|| "catcat-api".into()),
-            worker_id: parse("WORKER_ID", 0)?,
-            sms_url: var("SMS_URL"),
-            admin,
-            shutdown_grace_secs: parse("SHUTDOWN_GRACE_SECS", 10)?,
-            shutdown_delay_ms: parse("SHUTDOWN_DELAY_MS", 0)?,
-        };
-        config.check()?;
-        Ok(config)
+        let cli = Cli::try_parse_from(["catcat-api"])
+            .map_err(|e| ConfigError::Invalid { name: "environment", message: e.to_string() })?;
+        cli.config.check()?;
+        Ok(cli.config)
+    }
+
+    /// The administrator to seed, if both halves are set.
+    pub fn admin(&self) -> Option<(&str, &SecretString)> {
+        self.admin_phone.as_deref().zip(self.admin_password.as_ref())
     }
 
     /// The rules a configuration must meet (outside dev: strong secret, real SMS sender).
@@ -191,7 +173,7 @@ impl Config {
             });
         }
         if self.env == Env::Prod {
-            let secret = self.jwt_secret.expose();
+            let secret = self.jwt_secret.expose_secret();
             if secret == DEV_JWT_SECRET || secret.len() < 32 {
                 return Err(ConfigError::Invalid {
                     name: "JWT_SECRET",
@@ -211,23 +193,59 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    /// Every variable the reader asks for is in the usage text (so `help` cannot go stale).
+    use clap::CommandFactory;
+
+    use super::*;
+
     #[test]
-    fn usage_names_every_variable() {
-        let source = include_str!("config.rs");
-        let mut names = Vec::new();
-        for call in ["var(\"", "parse(\""] {
-            for (at, _) in source.match_indices(call) {
-                let rest = &source[at + call.len()..];
-                let name = &rest[..rest.find('"').unwrap_or(0)];
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                    names.push(name);
-                }
+    fn the_command_line_is_consistent_and_help_names_every_variable() {
+        Cli::command().debug_assert();
+        let help = Cli::command().render_long_help().to_string();
+        for arg in Cli::command().get_arguments() {
+            if let Some(env) = arg.get_env() {
+                let env = env.to_string_lossy();
+                assert!(help.contains(env.as_ref()), "`{env}` is read but not in the help");
             }
         }
-        assert!(names.len() >= 17, "found only {names:?}");
-        for name in names {
-            assert!(super::USAGE.contains(name), "`{name}` is read but not in USAGE");
+        assert!(help.contains("DATABASE_URL") && help.contains("SHUTDOWN_DELAY_MS"), "{help}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let cli = Cli::try_parse_from([
+            "catcat-api",
+            "--jwt-secret",
+            "a-very-secret-signing-key-of-some-length",
+            "--admin-phone",
+            "+8610000000000",
+            "--admin-password",
+            "hunter2-hunter2",
+        ])
+        .expect("parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("a-very-secret") && !shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("postgres:postgres"), "the default database URL holds a password");
+        assert_eq!(cli.config.admin().map(|(p, _)| p), Some("+8610000000000"));
+    }
+
+    #[test]
+    fn an_empty_url_or_secret_is_an_error_not_unset() {
+        for flag in ["--nats-url", "--redis-url", "--jwt-secret", "--sms-url"] {
+            let refused = Cli::try_parse_from(["catcat-api", flag, ""]);
+            assert!(refused.is_err(), "{flag} accepted an empty value");
         }
+    }
+
+    #[test]
+    fn half_an_administrator_is_refused() {
+        assert!(Cli::try_parse_from(["catcat-api", "--admin-phone", "+8610000000000"]).is_err());
+    }
+
+    #[test]
+    fn prod_refuses_the_development_secret() {
+        let cli =
+            Cli::try_parse_from(["catcat-api", "--catcat-env", "production"]).expect("parses");
+        assert_eq!(cli.config.env, Env::Prod);
+        assert!(matches!(cli.config.check(), Err(ConfigError::Invalid { name: "JWT_SECRET", .. })));
     }
 }

@@ -1,7 +1,7 @@
 //! `catcat-api [serve]` runs the service; `catcat-api migrate` applies the migrations and exits;
-//! `catcat-api help` lists the commands and the environment variables.
+//! `catcat-api help` (or `--help`) lists the commands and every setting with its variable.
 
-use catcat_api::config::Config;
+use catcat_api::config::{Cli, Command};
 
 /// jemalloc: as fast as mimalloc on this service's load and far leaner. It gives the 19 MiB of
 /// each password hash back to the system (mimalloc and glibc kept it: 41-43 MB resident after one
@@ -13,24 +13,19 @@ use catcat_api::startup::{Application, migrate_only};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let command = std::env::args().nth(1);
-    if let Some("help" | "-h" | "--help") = command.as_deref() {
-        std::io::Write::write_all(&mut std::io::stdout(), catcat_api::config::USAGE.as_bytes())?;
-        return Ok(());
-    }
-    let config = Config::from_env()?;
-    catcat_api::telemetry::init(config.env);
-    match command.as_deref() {
-        None | Some("serve") => {
-            let app = Application::build(config).await?;
+    let cli = <Cli as clap::Parser>::parse();
+    cli.config.check()?;
+    catcat_api::telemetry::init(cli.config.env);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(cli.config).await?;
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
         }
-        Some("migrate") => {
-            let ran = migrate_only(&config).await?;
+        Command::Migrate => {
+            let ran = migrate_only(&cli.config).await?;
             tracing::info!(ran, "migrations applied");
         }
-        Some(other) => anyhow::bail!("unknown command `{other}`; use `serve`, `migrate` or `help`"),
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use chrono::Utc;
 use repo_runtime::Crud;
 use repo_runtime::types::Decimal;
 
+use crate::config::ExposeSecret;
 use crate::domain::{UserRole, UserStatus};
 use crate::repos::packages::{PackageRepository, PgPackageRepository, ServicePackage};
 use crate::repos::users::{PgUserRepository, User, UserRepository};
@@ -70,18 +71,18 @@ pub async fn run(state: &AppState) -> Result<(), repo_runtime::Error> {
         }
         tracing::info!("seeded the service packages");
     }
-    if let Some((phone, password)) = &state.config.admin {
+    if let Some((phone, password)) = state.config.admin() {
         let users = PgUserRepository::new(&state.pool);
         if !users.any_with_role(UserRole::Admin).await? && users.by_phone(phone).await?.is_none() {
             let hash = state
                 .passwords
-                .hash(password.expose())
+                .hash(password.expose_secret())
                 .await
                 .map_err(|e| repo_runtime::Error::Pool(e.to_string()))?;
             let now = Utc::now();
             let admin = User {
                 id: state.ids.next_id(),
-                phone: phone.clone(),
+                phone: phone.to_owned(),
                 email: None,
                 nick_name: "admin".into(),
                 avatar: None,

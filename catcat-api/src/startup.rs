@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_postgres::NoTls;
 
-use crate::config::{Config, Env};
+use crate::config::{Config, Env, ExposeSecret};
 use crate::infra::cache::Cache;
 use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
@@ -91,13 +91,13 @@ pub fn database_pool(url: &str, size: usize) -> Result<Pool, StartupError> {
 
 /// Migrations only (the `migrate` subcommand).
 pub async fn migrate_only(config: &Config) -> Result<usize, StartupError> {
-    let pool = database_pool(config.database_url.expose(), 2)?;
+    let pool = database_pool(config.database_url.expose_secret(), 2)?;
     Ok(crate::migrate::run(&pool).await?)
 }
 
 async fn connect_store(config: &Config) -> Result<Kv, StartupError> {
     match &config.redis_url {
-        Some(url) => Ok(Kv::redis(url.expose(), &config.redis_prefix).await?),
+        Some(url) => Ok(Kv::redis(url.expose_secret(), &config.redis_prefix).await?),
         None => {
             tracing::warn!(
                 "REDIS_URL is not set: codes, throttles and caches live in this process (single node only)"
@@ -167,7 +167,7 @@ async fn cache_tiers(
 impl Application {
     /// Connects, migrates, seeds, verifies and binds.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let pool = database_pool(config.database_url.expose(), config.database_pool_size)?;
+        let pool = database_pool(config.database_url.expose_secret(), config.database_pool_size)?;
         let t = std::time::Instant::now();
         // The database, the store and the queue are independent: connect to all three at once.
         let tier = Arc::new(LocalTier::new(crate::infra::cache::LOCAL_ENTRIES));
@@ -191,7 +191,7 @@ impl Application {
             kv,
             cache,
             tokens: Tokens::new(
-                config.jwt_secret.expose().as_bytes(),
+                config.jwt_secret.expose_secret().as_bytes(),
                 &config.jwt_issuer,
                 &config.jwt_audience,
             ),

@@ -1,6 +1,7 @@
 //! Two replicas of the service on one database, Redis key space and NATS names: what one
 //! replica writes, the other reads fresh, although it keeps hot reads in its own memory.
 
+use catcat_api::config::ExposeSecret;
 use std::time::{Duration, Instant};
 
 use catcat_api::infra::kv::Kv;
@@ -22,7 +23,8 @@ async fn a_write_through_one_replica_is_read_fresh_through_another() {
     // Behind the service's back: the database and the shared cache change, and replica B still
     // answers the copy in its own memory. (This is what the in-process tier is, and why it
     // needs the invalidation channel.)
-    let (db, conn) = tokio_postgres::connect(a.config.database_url.expose(), NoTls).await.unwrap();
+    let (db, conn) =
+        tokio_postgres::connect(a.config.database_url.expose_secret(), NoTls).await.unwrap();
     tokio::spawn(conn);
     db.execute("UPDATE users SET nick_name = 'Sneaky' WHERE id = $1", &[&writer_id]).await.unwrap();
     let shared = Kv::redis(&redis_url(), &a.config.redis_prefix).await.unwrap();

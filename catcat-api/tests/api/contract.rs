@@ -1,6 +1,7 @@
 //! The request path refuses bad input precisely and loses nothing: each test here failed on a
 //! defect found by a black-box client working from `/openapi.json`.
 
+use catcat_api::config::ExposeSecret;
 use catcat_api::domain::UserRole;
 use catcat_api::infra::tokens::Tokens;
 use serde_json::{Value, json};
@@ -94,7 +95,7 @@ async fn huge_or_negative_paging_is_a_422() {
 async fn a_signed_token_for_a_missing_account_is_a_401() {
     let app = TestApp::spawn().await;
     let tokens = Tokens::new(
-        app.config.jwt_secret.expose().as_bytes(),
+        app.config.jwt_secret.expose_secret().as_bytes(),
         &app.config.jwt_issuer,
         &app.config.jwt_audience,
     );

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::routing::post;
-use catcat_api::config::{Config, Env, Secret};
+use catcat_api::config::{Config, Env, SecretString};
 use catcat_api::startup::{Application, Shutdown};
 use catcat_api::state::AppState;
 use serde_json::{Value, json};
@@ -111,18 +111,19 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         env: Env::Dev,
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: Secret::new(db_url),
+        database_url: SecretString::from(db_url),
         database_pool_size: 8,
-        redis_url: Some(Secret::new(redis_url())),
+        redis_url: Some(SecretString::from(redis_url())),
         redis_prefix: format!("{}:", unique("catcat_test")),
         nats_url: Some(nats_url()),
         nats_prefix: format!("{}.", unique("t")),
-        jwt_secret: Secret::new("a-test-secret-that-is-long-enough-0123456789"),
+        jwt_secret: SecretString::from("a-test-secret-that-is-long-enough-0123456789"),
         jwt_issuer: "catcat".into(),
         jwt_audience: "catcat-api".into(),
         worker_id: 1,
         sms_url: Some(sms_url.into()),
-        admin: Some(("+8610000000000".into(), Secret::new("admin-password-1"))),
+        admin_phone: Some("+8610000000000".into()),
+        admin_password: Some(SecretString::from("admin-password-1")),
         shutdown_grace_secs: 5,
         shutdown_delay_ms: 400,
     }
