@@ -206,9 +206,19 @@ pub async fn login_sms(s: &AppState, phone: &str, code: &str) -> AppResult<Sessi
     start_session(s, user).await
 }
 
+/// A refresh token's form: 64 lowercase hex digits, as [`new_refresh_token`] makes them.
+fn token_form(token: &str) -> AppResult<()> {
+    if token.len() == 64 && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("refreshToken", "must be the 64 hex digits a sign-in answered"))
+    }
+}
+
 /// Rotates a refresh token: a new pair, the old token spent. A spent token presented again
 /// (someone holds a copy) revokes its whole family.
 pub async fn refresh(s: &AppState, refresh_token: &str) -> AppResult<Session> {
+    token_form(refresh_token)?;
     let now = Utc::now();
     let tokens = PgRefreshTokenRepository::new(&s.pool);
     let old = tokens.by_hash(&hash(refresh_token)).await?.ok_or(AppError::Unauthenticated)?;
@@ -253,6 +263,7 @@ pub async fn refresh(s: &AppState, refresh_token: &str) -> AppResult<Session> {
 
 /// Ends the session family of `refresh_token` if it is the caller's.
 pub async fn logout(s: &AppState, caller: Caller, refresh_token: &str) -> AppResult<()> {
+    token_form(refresh_token)?;
     let tokens = PgRefreshTokenRepository::new(&s.pool);
     if let Some(t) = tokens.by_hash(&hash(refresh_token)).await?
         && t.user_id == caller.id

@@ -32,6 +32,9 @@ pub struct Application {
 pub async fn apply(s: &AppState, caller: Caller, a: Application) -> AppResult<Provider> {
     validate::text("realName", &a.real_name, 1, 50)?;
     validate::text("idCard", &a.id_card, 6, 32)?;
+    if !a.id_card.trim().bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(AppError::invalid("idCard", "must be 6 to 32 letters and digits"));
+    }
     validate::optional_text("certificateUrl", a.certificate_url.as_deref(), 500)?;
     validate::optional_text("introduction", a.introduction.as_deref(), 1000)?;
     if caller.role != UserRole::Customer {

@@ -75,7 +75,7 @@ pub(crate) struct Register {
     phone: String,
     #[schema(pattern = "^[0-9]{6}$")]
     code: String,
-    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])")]
+    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])[^\\u0000]*$")]
     password: String,
     #[schema(
         max_length = 50,
@@ -99,6 +99,7 @@ pub(crate) async fn register(
 pub(crate) struct Login {
     #[schema(pattern = "^\\+?[0-9]{6,15}$")]
     phone: String,
+    #[schema(pattern = "^[^\\u0000]*$")]
     password: String,
 }
 
@@ -127,6 +128,8 @@ pub(crate) async fn login_sms(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RefreshBody {
+    /// The token a sign-in answered: 64 hex digits.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     refresh_token: String,
 }
 

@@ -240,6 +240,55 @@ mod tests {
         assert_eq!(described, listed);
     }
 
+    /// Every string a request body carries is described with its rule (a pattern, an enum or
+    /// a date format): the service refuses NUL everywhere and control characters in most
+    /// fields, and a string the document leaves free would be a "valid" request refused.
+    #[test]
+    fn every_request_string_is_described_with_its_rule() {
+        fn resolve<'a>(
+            doc: &'a serde_json::Value,
+            mut s: &'a serde_json::Value,
+        ) -> &'a serde_json::Value {
+            while let Some(r) = s["$ref"].as_str() {
+                s = &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()];
+            }
+            s
+        }
+        fn walk(doc: &serde_json::Value, s: &serde_json::Value, at: &str, free: &mut Vec<String>) {
+            let s = resolve(doc, s);
+            for key in ["allOf", "oneOf", "anyOf"] {
+                for part in s[key].as_array().into_iter().flatten() {
+                    walk(doc, part, at, free);
+                }
+            }
+            let string = s["type"] == "string"
+                || s["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "string"));
+            let ruled = s.get("pattern").is_some()
+                || s.get("enum").is_some()
+                || matches!(s["format"].as_str(), Some("date" | "date-time"));
+            if string && !ruled {
+                free.push(at.to_owned());
+            }
+            for (name, property) in s["properties"].as_object().into_iter().flatten() {
+                walk(doc, property, &format!("{at}.{name}"), free);
+            }
+            if s.get("items").is_some() {
+                walk(doc, &s["items"], &format!("{at}[]"), free);
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(&super::generate()).expect("JSON");
+        let mut free = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("operations") {
+                let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+                if !body.is_null() {
+                    walk(&doc, body, &format!("{method} {path}"), &mut free);
+                }
+            }
+        }
+        assert!(free.is_empty(), "request strings without a described rule: {free:?}");
+    }
+
     #[test]
     fn operation_ids_are_unique() {
         let doc: serde_json::Value = serde_json::from_str(&super::generate()).expect("JSON");

@@ -60,8 +60,9 @@ pub(crate) async fn update_me(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ChangePassword {
+    #[schema(pattern = "^[^\\u0000]*$")]
     old_password: String,
-    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])")]
+    #[schema(min_length = 8, max_length = 128, pattern = "^(?=.*[A-Za-z])(?=.*[0-9])[^\\u0000]*$")]
     new_password: String,
 }
 

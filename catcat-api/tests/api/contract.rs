@@ -213,3 +213,27 @@ async fn taken_unassigned_and_strangers_get_404_and_too_late_is_409() {
     let (_, detail) = app.call("GET", &format!("/api/orders/{order}"), Some(&customer), None).await;
     assert_eq!(detail["data"]["status"], 1, "still accepted: {detail}");
 }
+
+#[tokio::test]
+async fn values_outside_their_described_form_are_refused() {
+    let app = TestApp::spawn().await;
+    let (token, _, _) = app.register(&phone()).await;
+    for (path, auth, body, field) in [
+        (
+            "/api/auth/logout",
+            Some(token.as_str()),
+            json!({ "refreshToken": "not\u{1}hex" }),
+            "refreshToken",
+        ),
+        ("/api/auth/refresh", None, json!({ "refreshToken": "abc" }), "refreshToken"),
+        (
+            "/api/providers/apply",
+            Some(token.as_str()),
+            json!({ "realName": "Sam", "idCard": "!!!!!!!" }),
+            "idCard",
+        ),
+    ] {
+        let (s, b) = app.call("POST", path, auth, Some(body)).await;
+        assert_eq!((s, b["field"].as_str()), (422, Some(field)), "{path}: {b}");
+    }
+}

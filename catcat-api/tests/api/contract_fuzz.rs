@@ -14,6 +14,16 @@ fn budget() -> String {
     std::env::var("SCHEMATHESIS_SECONDS").unwrap_or_else(|_| "60".into())
 }
 
+/// The generator's seed (`SCHEMATHESIS_SEED`): fixed by default so that a run can be replayed
+/// and the suite gives the same verdict twice; `random` explores new cases.
+fn seed() -> Option<String> {
+    match std::env::var("SCHEMATHESIS_SEED") {
+        Ok(s) if s == "random" => None,
+        Ok(s) => Some(s),
+        Err(_) => Some("20261202".into()),
+    }
+}
+
 fn schemathesis(base: &str, token: Option<&str>) -> (bool, String) {
     let st = std::env::var("SCHEMATHESIS").unwrap_or_else(|_| {
         panic!("SCHEMATHESIS is not set: run the tests through scripts/test.sh, which installs schemathesis and points SCHEMATHESIS at it")
@@ -29,6 +39,9 @@ fn schemathesis(base: &str, token: Option<&str>) -> (bool, String) {
         .args(["--url", base, "--workers", "2", "--max-time", &budget()])
         .args(["--suppress-health-check", "too_slow,filter_too_much", "--no-color"])
         .env("HYPOTHESIS_STORAGE_DIRECTORY", std::env::temp_dir().join("catcat-hypothesis"));
+    if let Some(seed) = seed() {
+        command.args(["--seed", &seed]);
+    }
     if let Some(t) = token {
         command.args(["-H", &format!("Authorization: Bearer {t}")]);
     }
