@@ -172,12 +172,17 @@ pub async fn book(s: &AppState, caller: Caller, b: Booking) -> AppResult<Queued>
         remark: b.remark,
         booked_at: now,
     };
-    let payload = message.encode()?;
-    // Readable as Queued before it is queued, so no consumer can save it before it is readable.
-    let text = String::from_utf8(payload.clone())
+    let text = serde_json::to_string(&message)
         .map_err(|e| AppError::internal("writing a queued order", e))?;
+    // Readable as Queued before it is queued, so no consumer can save it before it is readable;
+    // and unreadable again when it could not be queued, so no one sees an order that is not.
     s.kv.set(&queued_key(id), &text, QUEUED_VISIBLE).await?;
-    s.queue.publish(id, payload).await.map_err(AppError::Queue)?;
+    if let Err(e) = s.queue.publish(id, text.into_bytes()).await {
+        if let Err(gone) = s.kv.del(&queued_key(id)).await {
+            tracing::warn!(error = %gone, order = id, "an unqueued order stays readable until it expires");
+        }
+        return Err(AppError::Queue(e));
+    }
     metrics::counter!("orders_queued_total").increment(1);
     Ok(Queued { order_id: id, order_no: message.order_no })
 }
