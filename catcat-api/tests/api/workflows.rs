@@ -277,3 +277,44 @@ async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["data"]["status"], -1, "{body}");
 }
+
+/// The keys under `prefix` in the test Redis, by pattern.
+fn redis_keys(pattern: &str) -> Vec<String> {
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", &super::support::redis_url(), "--scan", "--pattern", pattern])
+        .output()
+        .expect("redis-cli runs");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn a_booking_that_could_not_be_queued_is_not_readable_as_queued() {
+    let app = TestApp::spawn().await;
+    let (token, _, customer) = app.register(&phone()).await;
+    let pet = add_cat(&app, &token).await;
+    let caller = Caller { id: customer, role: UserRole::Customer };
+    let booking = || Booking {
+        package_id: 2,
+        pet_id: pet,
+        service_at: Utc::now() + chrono::Duration::days(2),
+        address: "1 Queue Street".into(),
+        address_detail: None,
+        remark: None,
+    };
+    // Replicas on the in-process queue, in a key space of their own to count in.
+    let mut cfg = app.config.clone();
+    cfg.nats_url = None;
+    cfg.redis_prefix = format!("{}unqueued:", cfg.redis_prefix);
+    let pattern = format!("{}order:queued:*", cfg.redis_prefix);
+
+    let live = Application::build(cfg.clone()).await.unwrap();
+    booking::book(live.state(), caller, booking()).await.unwrap();
+    assert_eq!(redis_keys(&pattern).len(), 1, "a queued order is readable as queued");
+
+    let dead = Application::build(cfg).await.unwrap();
+    let state = dead.state().clone();
+    drop(dead); // its queue loses its consumer: publishing fails
+    let refused = booking::book(&state, caller, booking()).await;
+    assert!(matches!(refused, Err(AppError::Queue(_))), "{refused:?}");
+    assert_eq!(redis_keys(&pattern).len(), 1, "the order that was not queued left no record");
+}
