@@ -135,6 +135,9 @@ pub enum Command {
     Serve,
     /// Apply the migrations and exit
     Migrate,
+    /// Ask the service on HOST:PORT for /health; exit 0 if it answers 200 (for container health
+    /// checks: the image needs no curl)
+    Healthcheck,
 }
 
 /// A configuration the service refuses to start with.

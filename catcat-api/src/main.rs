@@ -1,4 +1,5 @@
 //! `catcat-api [serve]` runs the service; `catcat-api migrate` applies the migrations and exits;
+//! `catcat-api healthcheck` asks a running service for `/health` (exit 0 when it answers 200);
 //! `catcat-api help` (or `--help`) lists the commands and every setting with its variable.
 
 use catcat_api::config::{Cli, Command};
@@ -14,6 +15,10 @@ use catcat_api::startup::{Application, migrate_only};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = <Cli as clap::Parser>::parse();
+    if cli.command == Some(Command::Healthcheck) {
+        // Quiet and quick: a container engine runs this every few seconds.
+        return catcat_api::startup::healthcheck(&cli.config).await.map_err(anyhow::Error::msg);
+    }
     cli.config.check()?;
     catcat_api::telemetry::init(cli.config.env);
     match cli.command.unwrap_or(Command::Serve) {
@@ -26,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
             let ran = migrate_only(&cli.config).await?;
             tracing::info!(ran, "migrations applied");
         }
+        Command::Healthcheck => unreachable!("answered above"),
     }
     Ok(())
 }

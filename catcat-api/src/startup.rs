@@ -345,3 +345,22 @@ async fn os_signal() {
         () = term => {}
     }
 }
+
+/// Asks the service this configuration describes for `/health` (on loopback when it listens on
+/// every address); `Ok` when it answers 200 within two seconds.
+pub async fn healthcheck(config: &Config) -> Result<(), String> {
+    let host = match config.host.as_str() {
+        "0.0.0.0" | "::" | "" => "127.0.0.1",
+        other => other,
+    };
+    let url = format!("http://{host}:{}/health", config.port);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| e.to_string())?;
+    match client.get(&url).send().await {
+        Ok(answer) if answer.status() == reqwest::StatusCode::OK => Ok(()),
+        Ok(answer) => Err(format!("{url} answered {}", answer.status())),
+        Err(e) => Err(format!("{url}: {e}")),
+    }
+}

@@ -323,3 +323,17 @@ async fn described_data_is_the_data_sent() {
     assert_eq!(status, 404);
     assert!(doc["paths"]["/api/packages/{id}"]["get"]["responses"]["404"].is_object());
 }
+
+#[tokio::test]
+async fn healthcheck_answers_for_a_running_service_and_fails_without_one() {
+    let app = TestApp::spawn().await;
+    let mut config = app.config.clone();
+    config.port = app.base.rsplit(':').next().unwrap().parse().unwrap();
+    assert_eq!(catcat_api::startup::healthcheck(&config).await, Ok(()));
+    // A port nobody listens on.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    config.port = free.local_addr().unwrap().port();
+    drop(free);
+    let refused = catcat_api::startup::healthcheck(&config).await;
+    assert!(refused.as_ref().is_err_and(|e| e.contains("/health")), "{refused:?}");
+}
