@@ -17,7 +17,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = <Cli as clap::Parser>::parse();
     if cli.command == Some(Command::Healthcheck) {
         // Quiet and quick: a container engine runs this every few seconds.
-        return catcat_api::startup::healthcheck(&cli.config).await.map_err(anyhow::Error::msg);
+        if let Err(e) = catcat_api::startup::healthcheck(&cli.config).await {
+            eprintln!("unhealthy: {e}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     cli.config.check()?;
     catcat_api::telemetry::init(cli.config.env);
