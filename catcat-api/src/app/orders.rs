@@ -89,12 +89,6 @@ pub async fn detail(s: &AppState, caller: Caller, id: i64) -> AppResult<OrderDet
     Ok(OrderDetail { order, package, pet, history })
 }
 
-/// Paging as asked ([`validate::paging`]): `(page, pageSize, limit, offset)`.
-pub fn paging(page: Option<i64>, page_size: Option<i64>) -> AppResult<(i64, i64, i64, i64)> {
-    let (page, size) = validate::paging(page, page_size)?;
-    Ok((page, size, size, (page - 1) * size))
-}
-
 /// The caller's orders, newest first.
 pub async fn mine(
     s: &AppState,

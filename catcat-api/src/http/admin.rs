@@ -12,10 +12,9 @@ use serde::Deserialize;
 use super::error::{ApiError, ApiResult, ok};
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
 use super::users::UserView;
-use super::views::{Empty, ListQuery, OrderView, Paged, order_page, paged};
+use super::views::{Empty, ListQuery, OrderView, Paged, order_page, paged, paging};
 use crate::app::admin::{self, UserChange};
 use crate::app::catalog;
-use crate::domain::validate;
 use crate::domain::{ProviderVerify, UserRole, UserStatus};
 use crate::repos::packages::ServicePackage;
 use crate::repos::providers::Provider;
@@ -124,8 +123,8 @@ pub(crate) async fn users(
             UserStatus::from_value(r).ok_or_else(|| ApiError::invalid("status", "is not a status"))
         })
         .transpose()?;
-    let (page, size) = validate::paging(q.page, q.page_size)?;
-    let list = admin::users(&s, role, status, size, (page - 1) * size).await?;
+    let (page, size, limit, offset) = paging(q.page, q.page_size)?;
+    let list = admin::users(&s, role, status, limit, offset).await?;
     paged(list.map(|u| UserView::full(&u)), page, size)
 }
 
@@ -311,6 +310,6 @@ pub(crate) async fn providers(
                 .ok_or_else(|| ApiError::invalid("verifyStatus", "is not a verification status"))
         })
         .transpose()?;
-    let (page, size) = validate::paging(q.page, q.page_size)?;
-    paged(admin::applications(&s, status, size, (page - 1) * size).await?, page, size)
+    let (page, size, limit, offset) = paging(q.page, q.page_size)?;
+    paged(admin::applications(&s, status, limit, offset).await?, page, size)
 }

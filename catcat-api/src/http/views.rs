@@ -67,8 +67,18 @@ impl ListQuery {
 
     /// `(page, pageSize, limit, offset)`.
     pub(crate) fn paging(&self) -> Result<(i64, i64, i64, i64), ApiError> {
-        Ok(crate::app::orders::paging(self.page, self.page_size)?)
+        paging(self.page, self.page_size)
     }
+}
+
+/// `?page&pageSize` checked ([`crate::domain::validate::paging`]): `(page, pageSize, limit,
+/// offset)`.
+pub(crate) fn paging(
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<(i64, i64, i64, i64), ApiError> {
+    let (page, size) = crate::domain::validate::paging(page, page_size)?;
+    Ok((page, size, size, (page - 1) * size))
 }
 
 /// The paged list envelope: `{items, total, page, pageSize, totalPages}`.

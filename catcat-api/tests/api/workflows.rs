@@ -19,6 +19,29 @@ use tokio::sync::{Notify, watch};
 use super::fixtures::{add_cat, book, persisted, provider};
 use super::support::{TestApp, nats_url, order_message, phone};
 
+/// A visit of `pet` in two days.
+fn visit(pet: i64) -> Booking {
+    Booking {
+        package_id: 2,
+        pet_id: pet,
+        service_at: Utc::now() + chrono::Duration::days(2),
+        address: "1 Queue Street".into(),
+        address_detail: None,
+        remark: None,
+    }
+}
+
+/// The moves an order made after it was saved (history rows past Queued → Pending).
+async fn moves(db: &tokio_postgres::Client, order: i64) -> i64 {
+    db.query_one(
+        "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND from_status IS NOT NULL AND from_status <> -1",
+        &[&order],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
 /// A persisted, pending order of a new customer; (customer, order id).
 async fn pending_order(app: &TestApp) -> (Caller, i64) {
     let (token, _, id) = app.register(&phone()).await;
@@ -67,16 +90,7 @@ async fn concurrent_accepts_of_one_order_let_exactly_one_provider_in() {
             }
         }
         assert_eq!(won, 1, "round {round}: exactly one provider takes the order");
-        let history: i64 = app
-            .sql()
-            .await
-            .query_one(
-                "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND to_status = 1",
-                &[&order],
-            )
-            .await
-            .unwrap()
-            .get(0);
+        let history = moves(&app.sql().await, order).await;
         assert_eq!(history, 1, "round {round}: one history row for the one accept");
     }
 }
@@ -116,15 +130,7 @@ async fn a_cancel_racing_an_accept_lets_one_win() {
             (a, Ok(OrderStatus::Cancelled)) if refused(a) => {}
             other => panic!("round {round}: both or neither won: {other:?}"),
         }
-        let moves: i64 = db
-            .query_one(
-                "SELECT count(*) FROM order_status_history WHERE order_id = $1 AND from_status IS NOT NULL AND from_status <> -1",
-                &[&order],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(moves, 1, "round {round}: one move recorded");
+        assert_eq!(moves(&db, order).await, 1, "round {round}: one move recorded");
     }
 }
 
@@ -243,15 +249,7 @@ async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
     let built = Application::build(cfg).await.unwrap();
     let state = built.state().clone();
     let caller = Caller { id: customer, role: UserRole::Customer };
-    let booking = Booking {
-        package_id: 2,
-        pet_id: pet,
-        service_at: Utc::now() + chrono::Duration::days(2),
-        address: "1 Queue Street".into(),
-        address_detail: None,
-        remark: None,
-    };
-    let queued = booking::book(&state, caller, booking).await.unwrap();
+    let queued = booking::book(&state, caller, visit(pet)).await.unwrap();
     let detail = orders::detail(&state, caller, queued.order_id).await.unwrap();
     assert_eq!(detail.order.status, OrderStatus::Queued);
     assert_eq!(detail.order.order_no, queued.order_no);
@@ -293,14 +291,6 @@ async fn a_booking_that_could_not_be_queued_is_not_readable_as_queued() {
     let (token, _, customer) = app.register(&phone()).await;
     let pet = add_cat(&app, &token).await;
     let caller = Caller { id: customer, role: UserRole::Customer };
-    let booking = || Booking {
-        package_id: 2,
-        pet_id: pet,
-        service_at: Utc::now() + chrono::Duration::days(2),
-        address: "1 Queue Street".into(),
-        address_detail: None,
-        remark: None,
-    };
     // Replicas on the in-process queue, in a key space of their own to count in.
     let mut cfg = app.config.clone();
     cfg.nats_url = None;
@@ -308,13 +298,13 @@ async fn a_booking_that_could_not_be_queued_is_not_readable_as_queued() {
     let pattern = format!("{}order:queued:*", cfg.redis_prefix);
 
     let live = Application::build(cfg.clone()).await.unwrap();
-    booking::book(live.state(), caller, booking()).await.unwrap();
+    booking::book(live.state(), caller, visit(pet)).await.unwrap();
     assert_eq!(redis_keys(&pattern).len(), 1, "a queued order is readable as queued");
 
     let dead = Application::build(cfg).await.unwrap();
     let state = dead.state().clone();
     drop(dead); // its queue loses its consumer: publishing fails
-    let refused = booking::book(&state, caller, booking()).await;
+    let refused = booking::book(&state, caller, visit(pet)).await;
     assert!(matches!(refused, Err(AppError::Queue(_))), "{refused:?}");
     assert_eq!(redis_keys(&pattern).len(), 1, "the order that was not queued left no record");
 }
