@@ -1,15 +1,13 @@
 //! The admin surface over HTTP; every route here sits behind the one admin gate (see
 //! [`super::router`]); the rules are in [`crate::app::admin`] and [`crate::app::catalog`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, post, put};
 use chrono::Utc;
 use repo_runtime::types::Decimal;
 use serde::Deserialize;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::answer::{ApiResult, ok};
+use super::error::ApiError;
 use super::extract::{AdminUser, ApiJson, ApiQuery, PathId, optional_json};
 use super::users::UserView;
 use super::views::{Empty, ListQuery, OrderView, Paged, order_page, paged, paging};
@@ -20,16 +18,21 @@ use crate::repos::packages::ServicePackage;
 use crate::repos::providers::Provider;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/providers/{id}/approve", post(approve))
-        .route("/api/admin/providers/{id}/reject", post(reject))
-        .route("/api/admin/users/{id}/status", put(set_status))
-        .route("/api/admin/users/{id}/role", put(set_role))
-        .route("/api/admin/users", get(users))
-        .route("/api/admin/orders", get(orders))
-        .merge(more_routes())
-}
+routes!(
+    approve,
+    reject,
+    set_status,
+    set_role,
+    users,
+    orders,
+    statistics,
+    packages,
+    create_package,
+    update_package,
+    delete_package,
+    package_active,
+    providers,
+);
 
 /// Why (optional; the body may be empty).
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -42,9 +45,9 @@ pub(crate) struct Decision {
     remark: Option<String>,
 }
 
-async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiResult {
+async fn decide(s: &AppState, id: i64, to: ProviderVerify, body: &[u8]) -> ApiResult<Provider> {
     let remark = optional_json::<Decision>(body)?.unwrap_or_default().remark;
-    ok(StatusCode::OK, "decided", admin::decide(s, id, to, remark).await?)
+    ok("decided", admin::decide(s, id, to, remark).await?)
 }
 
 #[utoipa::path(post, path = "/api/admin/providers/{id}/approve", operation_id = "adminApproveProvider", tag = "admin", request_body(content = Decision, description = "optional"), params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "approved; the user becomes a provider", body = Provider), (status = 409, description = "decided already") ), security(("bearer" = [])))]
@@ -52,7 +55,7 @@ pub(crate) async fn approve(
     State(s): State<AppState>,
     PathId(id): PathId,
     body: axum::body::Bytes,
-) -> ApiResult {
+) -> ApiResult<Provider> {
     decide(&s, id, ProviderVerify::Approved, &body).await
 }
 
@@ -61,7 +64,7 @@ pub(crate) async fn reject(
     State(s): State<AppState>,
     PathId(id): PathId,
     body: axum::body::Bytes,
-) -> ApiResult {
+) -> ApiResult<Provider> {
     decide(&s, id, ProviderVerify::Rejected, &body).await
 }
 
@@ -77,9 +80,9 @@ pub(crate) async fn set_status(
     AdminUser(caller): AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<StatusBody>,
-) -> ApiResult {
+) -> ApiResult<UserView> {
     let u = admin::change_user(&s, caller, id, UserChange::Status(b.status)).await?;
-    ok(StatusCode::OK, "updated", UserView::full(&u))
+    ok("updated", UserView::full(&u))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -94,9 +97,9 @@ pub(crate) async fn set_role(
     AdminUser(caller): AdminUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<RoleBody>,
-) -> ApiResult {
+) -> ApiResult<UserView> {
     let u = admin::change_user(&s, caller, id, UserChange::Role(b.role)).await?;
-    ok(StatusCode::OK, "updated", UserView::full(&u))
+    ok("updated", UserView::full(&u))
 }
 
 #[derive(Deserialize)]
@@ -112,7 +115,7 @@ pub(crate) struct UserQuery {
 pub(crate) async fn users(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<UserQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<UserView>> {
     let role = q
         .role
         .map(|r| UserRole::from_value(r).ok_or_else(|| ApiError::invalid("role", "is not a role")))
@@ -132,24 +135,14 @@ pub(crate) async fn users(
 pub(crate) async fn orders(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<OrderView>> {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
     order_page(admin::orders(&s, status, limit, offset).await?, page, size)
 }
 
-/// Admin routes for packages, providers and statistics.
-pub(crate) fn more_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/statistics", get(statistics))
-        .route("/api/admin/packages", get(packages).post(create_package))
-        .route("/api/admin/packages/{id}", put(update_package).delete(delete_package))
-        .route("/api/admin/packages/{id}/active", axum::routing::patch(package_active))
-        .route("/api/admin/providers", get(providers))
-}
-
 #[utoipa::path(get, path = "/api/admin/statistics", operation_id = "adminStatistics", tag = "admin", responses((status = 200, description = "counts and revenue", body = Statistics), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
-pub(crate) async fn statistics(State(s): State<AppState>) -> ApiResult {
+pub(crate) async fn statistics(State(s): State<AppState>) -> ApiResult<Statistics> {
     let n = admin::statistics(&s).await?;
     let answer = Statistics {
         users_by_role: n.users_by_role,
@@ -157,7 +150,7 @@ pub(crate) async fn statistics(State(s): State<AppState>) -> ApiResult {
         revenue: n.revenue,
         pending_provider_applications: n.pending_provider_applications,
     };
-    ok(StatusCode::OK, "ok", answer)
+    ok("ok", answer)
 }
 
 /// The platform in numbers.
@@ -239,16 +232,16 @@ impl PackageInput {
 }
 
 #[utoipa::path(get, path = "/api/admin/packages", operation_id = "adminListPackages", tag = "admin", responses((status = 200, description = "every package not deleted", body = Vec<ServicePackage>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
-pub(crate) async fn packages(State(s): State<AppState>) -> ApiResult {
-    ok(StatusCode::OK, "ok", catalog::all(&s).await?)
+pub(crate) async fn packages(State(s): State<AppState>) -> ApiResult<Vec<ServicePackage>> {
+    ok("ok", catalog::all(&s).await?)
 }
 
 #[utoipa::path(post, path = "/api/admin/packages", operation_id = "adminCreatePackage", tag = "admin", request_body = PackageInput, responses((status = 201, description = "created", body = ServicePackage), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
 pub(crate) async fn create_package(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<PackageInput>,
-) -> ApiResult {
-    ok(StatusCode::CREATED, "created", catalog::create(&s, b.into_draft()?).await?)
+) -> ApiResult<ServicePackage, 201> {
+    ok("created", catalog::create(&s, b.into_draft()?).await?)
 }
 
 #[utoipa::path(put, path = "/api/admin/packages/{id}", operation_id = "adminUpdatePackage", tag = "admin", request_body = PackageInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = ServicePackage)), security(("bearer" = [])))]
@@ -256,14 +249,17 @@ pub(crate) async fn update_package(
     State(s): State<AppState>,
     PathId(id): PathId,
     ApiJson(b): ApiJson<PackageInput>,
-) -> ApiResult {
-    ok(StatusCode::OK, "updated", catalog::update(&s, id, b.into_draft()?).await?)
+) -> ApiResult<ServicePackage> {
+    ok("updated", catalog::update(&s, id, b.into_draft()?).await?)
 }
 
 #[utoipa::path(delete, path = "/api/admin/packages/{id}", operation_id = "adminDeletePackage", tag = "admin", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted softly", body = Empty)), security(("bearer" = [])))]
-pub(crate) async fn delete_package(State(s): State<AppState>, PathId(id): PathId) -> ApiResult {
+pub(crate) async fn delete_package(
+    State(s): State<AppState>,
+    PathId(id): PathId,
+) -> ApiResult<Empty> {
     catalog::delete(&s, id).await?;
-    ok(StatusCode::OK, "deleted", Empty {})
+    ok("deleted", Empty {})
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -277,9 +273,9 @@ pub(crate) async fn package_active(
     State(s): State<AppState>,
     PathId(id): PathId,
     ApiJson(b): ApiJson<ActiveBody>,
-) -> ApiResult {
+) -> ApiResult<PackageActive> {
     catalog::set_active(&s, id, b.is_active).await?;
-    ok(StatusCode::OK, "updated", PackageActive { id, is_active: b.is_active })
+    ok("updated", PackageActive { id, is_active: b.is_active })
 }
 
 /// A package's id and whether it is offered.
@@ -302,7 +298,7 @@ pub(crate) struct ProviderQuery {
 pub(crate) async fn providers(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<ProviderQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<Provider>> {
     let status = q
         .verify_status
         .map(|v| {

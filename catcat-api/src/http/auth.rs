@@ -1,27 +1,16 @@
 //! Sign-up and sign-in over HTTP; the rules are in [`crate::app::auth`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiResult, ok};
+use super::answer::{ApiResult, ok};
 use super::extract::{ApiJson, AuthUser};
 use super::users::UserView;
 use super::views::Empty;
 use crate::app::auth::{self, Registration};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/send-code", post(send_code))
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/login-sms", post(login_sms))
-        .route("/api/auth/refresh", post(refresh))
-        .route("/api/auth/logout", post(logout))
-}
+routes!(send_code, register, login, login_sms, refresh, logout);
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -34,9 +23,9 @@ pub(crate) struct SendCode {
 pub(crate) async fn send_code(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<SendCode>,
-) -> ApiResult {
+) -> ApiResult<CodeSent> {
     let ttl = auth::send_code(&s, &b.phone).await?;
-    ok(StatusCode::OK, "code sent", CodeSent { expires_in: ttl.as_secs() })
+    ok("code sent", CodeSent { expires_in: ttl.as_secs() })
 }
 
 /// What sending a code answers.
@@ -88,10 +77,10 @@ pub(crate) struct Register {
 pub(crate) async fn register(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<Register>,
-) -> ApiResult {
+) -> ApiResult<Session, 201> {
     let r =
         Registration { phone: b.phone, code: b.code, password: b.password, nick_name: b.nick_name };
-    ok(StatusCode::CREATED, "registered", Session::from(auth::register(&s, r).await?))
+    ok("registered", Session::from(auth::register(&s, r).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -104,8 +93,11 @@ pub(crate) struct Login {
 }
 
 #[utoipa::path(post, path = "/api/auth/login", operation_id = "login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in", body = Session), (status = 401, description = "wrong phone or password"), (status = 403, description = "the account is pending, suspended or banned")))]
-pub(crate) async fn login(State(s): State<AppState>, ApiJson(b): ApiJson<Login>) -> ApiResult {
-    ok(StatusCode::OK, "signed in", Session::from(auth::login(&s, &b.phone, &b.password).await?))
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    ApiJson(b): ApiJson<Login>,
+) -> ApiResult<Session> {
+    ok("signed in", Session::from(auth::login(&s, &b.phone, &b.password).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -121,8 +113,8 @@ pub(crate) struct LoginSms {
 pub(crate) async fn login_sms(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<LoginSms>,
-) -> ApiResult {
-    ok(StatusCode::OK, "signed in", Session::from(auth::login_sms(&s, &b.phone, &b.code).await?))
+) -> ApiResult<Session> {
+    ok("signed in", Session::from(auth::login_sms(&s, &b.phone, &b.code).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -137,8 +129,8 @@ pub(crate) struct RefreshBody {
 pub(crate) async fn refresh(
     State(s): State<AppState>,
     ApiJson(b): ApiJson<RefreshBody>,
-) -> ApiResult {
-    ok(StatusCode::OK, "refreshed", Session::from(auth::refresh(&s, &b.refresh_token).await?))
+) -> ApiResult<Session> {
+    ok("refreshed", Session::from(auth::refresh(&s, &b.refresh_token).await?))
 }
 
 #[utoipa::path(post, path = "/api/auth/logout", operation_id = "logout", tag = "auth", request_body = RefreshBody, responses((status = 200, description = "the session family is revoked", body = Empty), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -146,7 +138,7 @@ pub(crate) async fn logout(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<RefreshBody>,
-) -> ApiResult {
+) -> ApiResult<Empty> {
     auth::logout(&s, user, &b.refresh_token).await?;
-    ok(StatusCode::OK, "signed out", Empty {})
+    ok("signed out", Empty {})
 }

@@ -121,6 +121,20 @@ pub struct Envelope<T> {
     pub field: Option<String>,
 }
 
+impl<T> Envelope<T> {
+    /// A successful answer's envelope.
+    pub fn success(status: StatusCode, message: &str, data: Option<T>) -> Self {
+        Self {
+            success: true,
+            code: status.as_u16(),
+            message: message.to_owned(),
+            data,
+            error: None,
+            field: None,
+        }
+    }
+}
+
 impl ApiError {
     /// The status of this error.
     pub fn status(&self) -> StatusCode {
@@ -262,39 +276,4 @@ impl IntoResponse for ApiError {
 pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
         .into_response()
-}
-
-/// The exact bytes of a successful answer's envelope.
-pub fn ok_bytes<T: Serialize>(
-    status: StatusCode,
-    message: &str,
-    data: T,
-) -> Result<Vec<u8>, ApiError> {
-    let body = Envelope {
-        success: true,
-        code: status.as_u16(),
-        message: message.to_owned(),
-        data: Some(data),
-        error: None,
-        field: None,
-    };
-    serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// A successful answer in the envelope.
-pub fn ok<T: Serialize>(status: StatusCode, message: &str, data: T) -> ApiResult {
-    Ok(json_response(status, ok_bytes(status, message, data)?))
-}
-
-/// Handler result.
-pub type ApiResult = Result<Response, ApiError>;
-
-/// A successful answer whose `data` is JSON text already (a cache hit): no parse, no copy of
-/// the structure, just the envelope around it.
-pub fn ok_json_text(status: StatusCode, message: &str, data: &str) -> ApiResult {
-    let head = serde_json::json!({ "success": true, "code": status.as_u16(), "message": message })
-        .to_string();
-    let body = format!("{},\"data\":{data}}}", &head[..head.len() - 1]);
-    Ok((status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
-        .into_response())
 }

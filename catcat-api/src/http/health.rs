@@ -1,25 +1,22 @@
 //! Liveness (`/health`: the process answers) and readiness (`/health/ready`: the database,
 //! the store and the migrations are there, and we are not draining).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
 use serde::Serialize;
 
 use axum::response::IntoResponse;
 
-use super::error::{ApiResult, Envelope, ok};
+use super::answer::{ApiResult, ok};
+use super::error::Envelope;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/health/ready", get(ready))
-}
+routes!(health, ready);
 
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "health", responses((status = 200, description = "the process is alive", body = Alive)))]
-pub(crate) async fn health() -> ApiResult {
-    ok(StatusCode::OK, "alive", Alive { status: "alive" })
+pub(crate) async fn health() -> ApiResult<Alive> {
+    ok("alive", Alive { status: "alive" })
 }
 
 /// What liveness answers.

@@ -15,28 +15,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{admin, auth, health, orders, packages, pets, progress, providers, reviews, users};
-
-/// The API description.
+/// The API description: its operations are the resources' parts ([`super::documents`]), and
+/// [`Bearer`] and [`Envelopes`] complete it.
 #[derive(Debug, OpenApi)]
-#[openapi(
-    info(title = "CatCat API", description = "Door-to-door cat sitting. Every answer uses the envelope {success, code, message, data, error?, field?}."),
-    paths(
-        health::health, health::ready,
-        auth::send_code, auth::register, auth::login, auth::login_sms, auth::refresh, auth::logout,
-        users::me, users::update_me, users::change_password, users::by_id,
-        pets::list, pets::create, pets::one, pets::update, pets::remove,
-        packages::list, packages::one,
-        orders::create, orders::detail, orders::mine, orders::cancel, orders::accept, orders::start, orders::complete,
-        progress::list, progress::report,
-        reviews::create, reviews::reply,
-        providers::apply, providers::available, providers::mine, providers::reviews,
-        admin::statistics, admin::users, admin::set_status, admin::set_role, admin::orders, admin::packages,
-        admin::create_package, admin::update_package, admin::delete_package, admin::package_active,
-        admin::providers, admin::approve, admin::reject,
-    ),
-    modifiers(&Bearer, &Envelopes)
-)]
+#[openapi(info(
+    title = "CatCat API",
+    description = "Door-to-door cat sitting. Every answer uses the envelope {success, code, message, data, error?, field?}."
+))]
 pub struct ApiDoc;
 
 pub(crate) struct Bearer;
@@ -158,7 +143,13 @@ fn common_answers(operation: &mut Operation) {
 
 /// The document as the code describes it today (what `openapi.json` must hold).
 pub fn generate() -> String {
-    let mut text = ApiDoc::openapi().to_pretty_json().expect("the document serializes");
+    let mut doc = ApiDoc::openapi();
+    for part in super::documents() {
+        doc.merge(part);
+    }
+    Bearer.modify(&mut doc);
+    Envelopes.modify(&mut doc);
+    let mut text = doc.to_pretty_json().expect("the document serializes");
     text.push('\n');
     text
 }
@@ -287,6 +278,64 @@ mod tests {
             }
         }
         assert!(free.is_empty(), "request strings without a described rule: {free:?}");
+    }
+
+    /// A schema with every `$ref` replaced by what it names, so two descriptions of one shape
+    /// compare equal whether they name their parts or spell them out.
+    fn inlined(doc: &serde_json::Value, schema: &serde_json::Value) -> serde_json::Value {
+        match schema {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map.get("$ref").and_then(|r| r.as_str()) {
+                    let name = name.rsplit('/').next().unwrap_or_default();
+                    let target = &doc["components"]["schemas"][name];
+                    assert!(!target.is_null(), "`{name}` is not among the document's schemas");
+                    return inlined(doc, target);
+                }
+                map.iter().map(|(k, v)| (k.clone(), inlined(doc, v))).collect()
+            }
+            serde_json::Value::Array(items) => items.iter().map(|v| inlined(doc, v)).collect(),
+            other => other.clone(),
+        }
+    }
+
+    /// The document's success answers are the handlers' types: each operation has exactly one
+    /// 2xx answer, with the status of its handler's `Answer<T, STATUS>` and `data` described as
+    /// `T` is. Only readiness (whose 503 carries `data` too) returns a bare `Response`.
+    #[test]
+    fn documented_answers_are_the_handlers_types() {
+        let doc: serde_json::Value = serde_json::from_str(&super::generate()).expect("JSON");
+        let mut untyped = Vec::new();
+        let described = super::super::described();
+        assert_eq!(described.len(), 47);
+        for (path, methods, promised) in described {
+            for method in methods {
+                let method = serde_json::to_value(&method)
+                    .expect("a method")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let at = format!("{method} {path}");
+                let responses = doc["paths"][&path][&method]["responses"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{at} is routed but not documented"));
+                let Some((status, schema)) = &promised else {
+                    untyped.push(at);
+                    continue;
+                };
+                let successes: Vec<&String> =
+                    responses.keys().filter(|s| s.starts_with('2')).collect();
+                assert_eq!(successes, [&status.to_string()], "{at}: documented success statuses");
+                let data = &responses[&status.to_string()]["content"]["application/json"]["schema"]
+                    ["allOf"][1]["properties"]["data"];
+                let typed = serde_json::to_value(schema).expect("a schema serializes");
+                assert_eq!(
+                    inlined(&doc, data),
+                    inlined(&doc, &typed),
+                    "{at}: the documented `data` is not what the handler's type sends"
+                );
+            }
+        }
+        assert_eq!(untyped, ["get /health/ready"]);
     }
 
     #[test]

@@ -2,14 +2,13 @@
 //! [`crate::app::orders`] and answers in the envelope. Booking runs under the
 //! `Idempotency-Key` protocol of [`crate::app::idempotency`].
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, json_response, ok, ok_bytes};
+use super::answer::{Answer, ApiResult, Recorded, ok};
+use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use super::views::{ListQuery, OrderMoved, OrderView, Paged, order_page};
 use crate::app::booking::{self, Booking};
@@ -21,16 +20,7 @@ use crate::infra::tokens::hash;
 use crate::repos::orders::OrderHistory;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/orders", post(create))
-        .route("/api/orders/my", get(mine))
-        .route("/api/orders/{id}", get(detail))
-        .route("/api/orders/{id}/cancel", post(cancel))
-        .route("/api/orders/{id}/accept", post(accept))
-        .route("/api/orders/{id}/start", post(start))
-        .route("/api/orders/{id}/complete", post(complete))
-}
+routes!(create, mine, detail, cancel, accept, start, complete);
 
 /// A booking.
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
@@ -104,14 +94,14 @@ pub(crate) async fn create(
     user: AuthUser,
     headers: HeaderMap,
     ApiJson(b): ApiJson<CreateOrder>,
-) -> ApiResult {
+) -> Result<Recorded<OrderQueued, 202>, ApiError> {
     let key = idempotency_key(&headers)?;
     let request_hash = hash(&serde_json::to_string(&b).map_err(|e| ApiError::Internal(e.into()))?);
     if let Claim::Replay { status, body } =
         idempotency::claim(&s, user.id, &key, &request_hash).await?
     {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        return Ok(json_response(status, body.into_bytes()));
+        return Ok(Recorded::new(status, body.into_bytes()));
     }
     // The first request runs to its end even if its client goes away, so its key always gets
     // an answer or is given back.
@@ -123,15 +113,15 @@ pub(crate) async fn create(
                     order_no: q.order_no,
                     status: OrderStatus::Queued,
                 };
-                ok_bytes(StatusCode::ACCEPTED, "queued", data)
-                    .map(|bytes| (StatusCode::ACCEPTED, bytes))
+                let answer: Answer<_, 202> = ok("queued", data)?;
+                answer.into_bytes().map(|bytes| (Answer::<OrderQueued, 202>::status(), bytes))
             }
             Err(e) => Err(ApiError::from(e)),
         };
         let (status, bytes) = answer.unwrap_or_else(|e| e.envelope());
         let text = String::from_utf8_lossy(&bytes);
         idempotency::record(&s, user.id, &key, status.as_u16(), &text).await?;
-        Ok::<_, ApiError>(json_response(status, bytes))
+        Ok::<_, ApiError>(Recorded::new(status, bytes))
     });
     work.await.map_err(|e| ApiError::Internal(e.into()))?
 }
@@ -199,9 +189,9 @@ pub(crate) async fn detail(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<Detail> {
     let detail = orders::detail(&s, user, id).await?;
-    ok(StatusCode::OK, "ok", Detail::from(detail))
+    ok("ok", Detail::from(detail))
 }
 
 #[utoipa::path(get, path = "/api/orders/my", tag = "orders", operation_id = "listMyOrders", params(("status" = Option<OrderStatus>, Query, description = "filter by status value"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "a page of the caller's orders", body = Paged<OrderView>)), security(("bearer" = [])))]
@@ -209,7 +199,7 @@ pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<OrderView>> {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
     order_page(orders::mine(&s, user, status, limit, offset).await?, page, size)
@@ -233,10 +223,10 @@ pub(crate) async fn cancel(
     user: AuthUser,
     PathId(id): PathId,
     body: axum::body::Bytes,
-) -> ApiResult {
+) -> ApiResult<OrderMoved> {
     let reason = super::extract::optional_json::<CancelBody>(&body)?.unwrap_or_default().reason;
     let status = orders::cancel(&s, user, id, reason).await?;
-    ok(StatusCode::OK, "cancelled", OrderMoved { order_id: id, status })
+    ok("cancelled", OrderMoved { order_id: id, status })
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/accept", tag = "orders", operation_id = "acceptOrder", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "accepted by an approved provider", body = OrderMoved), (status = 409, description = "the order is no longer waiting, or it is the provider's own")), security(("bearer" = [])))]
@@ -244,9 +234,9 @@ pub(crate) async fn accept(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<OrderMoved> {
     let status = orders::accept(&s, user, id).await?;
-    ok(StatusCode::OK, "accepted", OrderMoved { order_id: id, status })
+    ok("accepted", OrderMoved { order_id: id, status })
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/start", tag = "orders", operation_id = "startOrder", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "started", body = OrderMoved), (status = 409, description = "the order is not accepted, or it changed meanwhile")), security(("bearer" = [])))]
@@ -254,9 +244,9 @@ pub(crate) async fn start(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<OrderMoved> {
     let status = orders::provider_step(&s, user, id, Transition::Start).await?;
-    ok(StatusCode::OK, "started", OrderMoved { order_id: id, status })
+    ok("started", OrderMoved { order_id: id, status })
 }
 
 #[utoipa::path(post, path = "/api/orders/{id}/complete", tag = "orders", operation_id = "completeOrder", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "completed", body = OrderMoved), (status = 409, description = "the order is not in progress, or it changed meanwhile")), security(("bearer" = [])))]
@@ -264,7 +254,7 @@ pub(crate) async fn complete(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<OrderMoved> {
     let status = orders::provider_step(&s, user, id, Transition::Complete).await?;
-    ok(StatusCode::OK, "completed", OrderMoved { order_id: id, status })
+    ok("completed", OrderMoved { order_id: id, status })
 }

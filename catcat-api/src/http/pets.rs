@@ -1,13 +1,10 @@
 //! A customer's pets over HTTP; the rules are in [`crate::app::pets`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::error::{ApiResult, ok};
+use super::answer::{ApiResult, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use super::views::Empty;
 use crate::app::pets;
@@ -15,11 +12,7 @@ use crate::domain::{Gender, PetType};
 use crate::repos::pets::Pet;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/pets", get(list).post(create))
-        .route("/api/pets/{id}", get(one).put(update).delete(remove))
-}
+routes!(list, create, one, update, remove);
 
 /// What a customer writes about a pet.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -154,8 +147,8 @@ impl PetInput {
 }
 
 #[utoipa::path(get, path = "/api/pets", operation_id = "listPets", tag = "pets", responses((status = 200, description = "the caller's pets", body = Vec<Pet>), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
-pub(crate) async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult {
-    ok(StatusCode::OK, "ok", pets::list(&s, user).await?)
+pub(crate) async fn list(State(s): State<AppState>, user: AuthUser) -> ApiResult<Vec<Pet>> {
+    ok("ok", pets::list(&s, user).await?)
 }
 
 #[utoipa::path(post, path = "/api/pets", operation_id = "createPet", tag = "pets", request_body = PetInput, responses((status = 201, description = "created", body = Pet), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -163,8 +156,8 @@ pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<PetInput>,
-) -> ApiResult {
-    ok(StatusCode::CREATED, "created", pets::create(&s, user, b.into_draft()).await?)
+) -> ApiResult<Pet, 201> {
+    ok("created", pets::create(&s, user, b.into_draft()).await?)
 }
 
 #[utoipa::path(get, path = "/api/pets/{id}", operation_id = "getPet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "the pet; 404 unless the caller owns it", body = Pet)), security(("bearer" = [])))]
@@ -172,8 +165,8 @@ pub(crate) async fn one(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
-    ok(StatusCode::OK, "ok", pets::one(&s, user, id).await?)
+) -> ApiResult<Pet> {
+    ok("ok", pets::one(&s, user, id).await?)
 }
 
 #[utoipa::path(put, path = "/api/pets/{id}", operation_id = "updatePet", tag = "pets", request_body = PetInput, params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "updated", body = Pet)), security(("bearer" = [])))]
@@ -182,8 +175,8 @@ pub(crate) async fn update(
     user: AuthUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<PetInput>,
-) -> ApiResult {
-    ok(StatusCode::OK, "updated", pets::update(&s, user, id, b.into_draft()).await?)
+) -> ApiResult<Pet> {
+    ok("updated", pets::update(&s, user, id, b.into_draft()).await?)
 }
 
 #[utoipa::path(delete, path = "/api/pets/{id}", operation_id = "deletePet", tag = "pets", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "deleted; 409 if it has orders", body = Empty), (status = 409, description = "the pet has orders and cannot be deleted")), security(("bearer" = [])))]
@@ -191,7 +184,7 @@ pub(crate) async fn remove(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<Empty> {
     pets::remove(&s, user, id).await?;
-    ok(StatusCode::OK, "deleted", Empty {})
+    ok("deleted", Empty {})
 }

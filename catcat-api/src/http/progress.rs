@@ -1,30 +1,25 @@
 //! Progress reports over HTTP; the rules are in [`crate::app::progress`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use serde::Deserialize;
 
-use super::error::{ApiResult, ok, ok_json_text};
+use super::answer::{ApiResult, JsonText, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use crate::app::progress;
 use crate::domain::ProgressStatus;
 use crate::repos::orders::Progress;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/orders/{id}/progress", get(list).post(report))
-}
+routes!(list, report);
 
 #[utoipa::path(get, path = "/api/orders/{id}/progress", tag = "orders", operation_id = "listOrderProgress", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "progress reports", body = Vec<Progress>)), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<JsonText<Vec<Progress>>> {
     let text = progress::list(&s, user, id).await?;
-    ok_json_text(StatusCode::OK, "ok", &text)
+    ok("ok", JsonText::new(text))
 }
 
 /// A step of the visit.
@@ -60,7 +55,7 @@ pub(crate) async fn report(
     user: AuthUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<Report>,
-) -> ApiResult {
+) -> ApiResult<Progress, 201> {
     let report = progress::Report {
         status: b.status,
         description: b.description,
@@ -70,5 +65,5 @@ pub(crate) async fn report(
         image_urls: b.image_urls.into_iter().map(|l| l.0).collect(),
     };
     let entry = progress::report(&s, user, id, report).await?;
-    ok(StatusCode::CREATED, "reported", entry)
+    ok("reported", entry)
 }

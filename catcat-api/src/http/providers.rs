@@ -1,27 +1,18 @@
 //! Provider applications, the provider's order queues and reviews over HTTP; the rules are
 //! in [`crate::app::providers`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, post};
 use repo_runtime::types::Decimal;
 use serde::Deserialize;
 
-use super::error::{ApiResult, ok};
+use super::answer::{ApiResult, ok};
 use super::extract::{ApiJson, ApiQuery, AuthUser, PathId};
 use super::views::{ListQuery, OrderView, Paged, order_page};
 use crate::app::providers::{self, Application};
 use crate::repos::providers::{Provider, Review};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/providers/apply", post(apply))
-        .route("/api/providers/{id}/reviews", get(reviews))
-        .route("/api/provider/orders/available", get(available))
-        .route("/api/provider/orders/mine", get(mine))
-}
+routes!(apply, reviews, available, mine);
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -51,14 +42,14 @@ pub(crate) async fn apply(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<Apply>,
-) -> ApiResult {
+) -> ApiResult<Provider, 201> {
     let application = Application {
         real_name: b.real_name,
         id_card: b.id_card,
         certificate_url: b.certificate_url,
         introduction: b.introduction,
     };
-    ok(StatusCode::CREATED, "applied", providers::apply(&s, user, application).await?)
+    ok("applied", providers::apply(&s, user, application).await?)
 }
 
 #[utoipa::path(get, path = "/api/provider/orders/available", operation_id = "listAvailableOrders", tag = "providers", params(("date" = Option<chrono::NaiveDate>, Query, description = "only visits on this day (UTC)"), ("page" = Option<i64>, Query, description = "1-based, default 1", minimum = 1, maximum = 1000000), ("pageSize" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100)), responses((status = 200, description = "pending orders nobody took", body = Paged<OrderView>), (status = 403, description = "approved providers only"), (status = 404, description = "not found or not visible to the caller")), security(("bearer" = [])))]
@@ -66,7 +57,7 @@ pub(crate) async fn available(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<OrderView>> {
     let (page, size, limit, offset) = q.paging()?;
     order_page(providers::available(&s, user, q.date, limit, offset).await?, page, size)
 }
@@ -76,7 +67,7 @@ pub(crate) async fn mine(
     State(s): State<AppState>,
     user: AuthUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult {
+) -> ApiResult<Paged<OrderView>> {
     let status = q.status()?;
     let (page, size, limit, offset) = q.paging()?;
     order_page(providers::mine(&s, user, status, limit, offset).await?, page, size)
@@ -88,11 +79,11 @@ pub(crate) async fn reviews(
     _user: AuthUser,
     PathId(id): PathId,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult {
+) -> ApiResult<ReviewPage> {
     let (page, size, limit, offset) = q.paging()?;
     let (list, average) = providers::reviews(&s, id, limit, offset).await?;
     let answer = ReviewPage { page: Paged::new(list, page, size), average_rating: average };
-    ok(StatusCode::OK, "ok", answer)
+    ok("ok", answer)
 }
 
 /// A page of a provider's reviews and their average over all pages.

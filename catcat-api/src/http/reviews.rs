@@ -1,20 +1,15 @@
 //! Reviews over HTTP; the rules are in [`crate::app::reviews`].
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
 use serde::Deserialize;
 
-use super::error::{ApiResult, ok};
+use super::answer::{ApiResult, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use crate::app::reviews;
 use crate::repos::providers::Review;
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/api/reviews", post(create)).route("/api/reviews/{id}/reply", post(reply))
-}
+routes!(create, reply);
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -37,14 +32,14 @@ pub(crate) async fn create(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<NewReview>,
-) -> ApiResult {
+) -> ApiResult<Review, 201> {
     let review = reviews::NewReview {
         order_id: b.order_id,
         rating: b.rating,
         content: b.content,
         photo_urls: b.photo_urls.into_iter().map(|l| l.0).collect(),
     };
-    ok(StatusCode::CREATED, "reviewed", reviews::create(&s, user, review).await?)
+    ok("reviewed", reviews::create(&s, user, review).await?)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -64,6 +59,6 @@ pub(crate) async fn reply(
     user: AuthUser,
     PathId(id): PathId,
     ApiJson(b): ApiJson<Reply>,
-) -> ApiResult {
-    ok(StatusCode::OK, "replied", reviews::reply(&s, user, id, &b.reply).await?)
+) -> ApiResult<Review> {
+    ok("replied", reviews::reply(&s, user, id, &b.reply).await?)
 }

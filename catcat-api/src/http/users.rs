@@ -1,29 +1,21 @@
 //! The signed-in user's profile and password, and public profiles.
 
-use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, put};
 use serde::Deserialize;
 
-use super::error::{ApiResult, ok, ok_json_text};
+use super::answer::{ApiResult, JsonText, ok};
 use super::extract::{ApiJson, AuthUser, PathId};
 use super::views::Empty;
 use crate::app::users::{self, Profile, ProfileChange};
 use crate::state::AppState;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/users/me", get(me).put(update_me))
-        .route("/api/users/me/password", put(change_password))
-        .route("/api/users/{id}", get(by_id))
-}
+routes!(me, update_me, change_password, by_id);
 
 pub(crate) use crate::app::users::UserView;
 
 #[utoipa::path(get, path = "/api/users/me", operation_id = "getMe", tag = "users", responses((status = 200, description = "the full profile", body = UserView)), security(("bearer" = [])))]
-pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult {
-    ok(StatusCode::OK, "ok", UserView::full(&users::me(&s, user).await?))
+pub(crate) async fn me(State(s): State<AppState>, user: AuthUser) -> ApiResult<UserView> {
+    ok("ok", UserView::full(&users::me(&s, user).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -52,9 +44,9 @@ pub(crate) async fn update_me(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<UpdateMe>,
-) -> ApiResult {
+) -> ApiResult<UserView> {
     let change = ProfileChange { nick_name: b.nick_name, email: b.email, avatar: b.avatar };
-    ok(StatusCode::OK, "updated", UserView::full(&users::update_me(&s, user, change).await?))
+    ok("updated", UserView::full(&users::update_me(&s, user, change).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -71,9 +63,9 @@ pub(crate) async fn change_password(
     State(s): State<AppState>,
     user: AuthUser,
     ApiJson(b): ApiJson<ChangePassword>,
-) -> ApiResult {
+) -> ApiResult<Empty> {
     users::change_password(&s, user, &b.old_password, &b.new_password).await?;
-    ok(StatusCode::OK, "password changed; sign in again on other devices", Empty {})
+    ok("password changed; sign in again on other devices", Empty {})
 }
 
 #[utoipa::path(get, path = "/api/users/{id}", operation_id = "getUser", tag = "users", params(("id" = i64, Path, description = "object id")), responses((status = 200, description = "public profile, or full to self and admins", body = UserView)), security(("bearer" = [])))]
@@ -81,9 +73,9 @@ pub(crate) async fn by_id(
     State(s): State<AppState>,
     user: AuthUser,
     PathId(id): PathId,
-) -> ApiResult {
+) -> ApiResult<JsonText<UserView>> {
     match users::profile(&s, user, id).await? {
-        Profile::Full(u) => ok(StatusCode::OK, "ok", UserView::full(&u)),
-        Profile::Public(text) => ok_json_text(StatusCode::OK, "ok", &text),
+        Profile::Full(u) => ok("ok", JsonText::of(&UserView::full(&u))?),
+        Profile::Public(text) => ok("ok", JsonText::new(text)),
     }
 }

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ApiResult, ok};
+use super::answer::{ApiResult, ok};
+use super::error::ApiError;
 use crate::domain::OrderStatus;
-use axum::http::StatusCode;
 
 /// No payload: `data` is `{}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,8 +86,8 @@ pub(crate) fn paged<T: Serialize>(
     page: repo_runtime::Page<T>,
     number: i64,
     size: i64,
-) -> ApiResult {
-    ok(StatusCode::OK, "ok", Paged::new(page, number, size))
+) -> ApiResult<Paged<T>> {
+    ok("ok", Paged::new(page, number, size))
 }
 
 /// An order as the API shows it: its own type, so the table can change without changing the
@@ -172,7 +172,7 @@ pub(crate) fn order_page(
     page: repo_runtime::Page<crate::repos::orders::Order>,
     number: i64,
     size: i64,
-) -> ApiResult {
+) -> ApiResult<Paged<OrderView>> {
     paged(page.map(OrderView::from), number, size)
 }
 
