@@ -124,7 +124,8 @@ async fn connect_queue(config: &Config, tier: &Arc<LocalTier>) -> Result<Queues,
                 .await
                 .map_err(|e| StartupError::Queue(crate::infra::queue::err(e)))?;
             let names = crate::infra::queue::Names::new(&config.nats_prefix);
-            let (queue, inbox, events) = crate::infra::queue::nats(client.clone(), names)
+            // Boxed: three stream set-ups joined make a large future, built once.
+            let (queue, inbox, events) = Box::pin(crate::infra::queue::nats(client.clone(), names))
                 .await
                 .map_err(StartupError::Queue)?;
             Ok((queue, inbox, events, Some(client)))

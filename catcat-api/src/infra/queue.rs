@@ -4,6 +4,13 @@
 //! idempotently by whichever replica starts first); without it, an in-process channel.
 //! Domain events (`order.created`, `order.status_changed`, `review.created`) go to a second
 //! stream, deduplicated by event id.
+//!
+//! The queue cannot loop: a message that keeps failing is retried with a growing delay
+//! ([`RETRY_BACKOFF`]) and, after [`DEAD_AFTER`] deliveries (or at once, when it can never
+//! succeed), moved to the dead-letter stream (`order.dead`, with its reason in a header) and
+//! counted; the messages behind it are not held up. A message delivered [`DEAD_AFTER`] times
+//! without an outcome (its consumer died each time) is dead-lettered on its next delivery, and
+//! JetStream's own `MaxDeliver` ([`MAX_DELIVER`]) stays above that as a backstop.
 
 use std::time::Duration;
 
@@ -64,8 +71,15 @@ pub enum Queue {
 
 /// Where the consumer reads from.
 pub enum Inbox {
-    /// A durable pull consumer.
-    Nats(Box<jetstream::consumer::Consumer<pull::Config>>),
+    /// A durable pull consumer, and where its dead letters go.
+    Nats {
+        /// The consumer.
+        consumer: Box<jetstream::consumer::Consumer<pull::Config>>,
+        /// The context dead letters are published with.
+        js: Box<jetstream::Context>,
+        /// Subjects.
+        names: Names,
+    },
     /// This process.
     Local(mpsc::UnboundedReceiver<Vec<u8>>),
 }
@@ -73,7 +87,7 @@ pub enum Inbox {
 impl std::fmt::Debug for Inbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::Nats(_) => "Inbox::Nats",
+            Self::Nats { .. } => "Inbox::Nats",
             Self::Local(_) => "Inbox::Local",
         })
     }
@@ -85,8 +99,26 @@ pub const ACK_WAIT: Duration = Duration::from_secs(5);
 /// How many orders a consumer holds at once (all redelivered after [`ACK_WAIT`] if it dies).
 const BATCH: usize = 16;
 
-/// How many times a message is delivered before it is given up (and logged).
-pub const MAX_DELIVER: i64 = 5;
+/// How many deliveries a failing message gets before it is dead-lettered.
+pub const DEAD_AFTER: i64 = 5;
+
+/// JetStream's own bound on deliveries: above [`DEAD_AFTER`], so the consumer dead-letters a
+/// message before JetStream would drop it silently.
+pub const MAX_DELIVER: i64 = DEAD_AFTER + 3;
+
+/// The delay before the n-th retry of a message that failed (then the last one, repeated).
+pub const RETRY_BACKOFF: [Duration; 4] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
+/// The header a dead letter carries its reason in.
+pub const DEAD_REASON: &str = "Catcat-Dead-Reason";
+
+/// The header a dead letter carries its delivery count in.
+pub const DEAD_DELIVERED: &str = "Catcat-Delivered";
 
 /// Connects to NATS and creates (or finds) the streams and the durable consumer.
 pub async fn nats(
@@ -94,7 +126,7 @@ pub async fn nats(
     names: Names,
 ) -> Result<(Queue, Inbox, Events), QueueError> {
     let js = jetstream::new(client);
-    let (orders, _events) = tokio::try_join!(
+    let (orders, _events, _dead) = tokio::try_join!(
         js.get_or_create_stream(stream::Config {
             name: names.stream("ORDERS"),
             subjects: vec![names.subject("order.queue")],
@@ -111,6 +143,12 @@ pub async fn nats(
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         }),
+        js.get_or_create_stream(stream::Config {
+            name: names.stream("DEAD"),
+            subjects: vec![names.subject("order.dead")],
+            max_age: Duration::from_secs(14 * 24 * 3600),
+            ..Default::default()
+        }),
     )
     .map_err(err)?;
     let consumer = orders
@@ -122,6 +160,8 @@ pub async fn nats(
                 // What a stopped or crashed consumer had in hand is redelivered after this.
                 ack_wait: ACK_WAIT,
                 max_deliver: MAX_DELIVER,
+                // No `backoff` here: it would override the delays the consumer asks for when
+                // it schedules a retry ([`RETRY_BACKOFF`]).
                 filter_subject: names.subject("order.queue"),
                 ..Default::default()
             },
@@ -130,7 +170,11 @@ pub async fn nats(
         .map_err(err)?;
     Ok((
         Queue::Nats { js: js.clone(), names: names.clone() },
-        Inbox::Nats(Box::new(consumer)),
+        Inbox::Nats {
+            consumer: Box::new(consumer),
+            js: Box::new(js.clone()),
+            names: names.clone(),
+        },
         Events::Nats { js: Box::new(js), names },
     ))
 }
@@ -141,22 +185,41 @@ pub fn local() -> (Queue, Inbox, Events) {
     (Queue::Local(tx), Inbox::Local(rx), Events::Log)
 }
 
+/// What a publish did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The message is queued.
+    New,
+    /// A message with the same id is queued already (inside the duplicate window): this one
+    /// was dropped.
+    Duplicate,
+}
+
 impl Queue {
-    /// Queues an order; `id` deduplicates retries of the same publish.
-    pub async fn publish(&self, id: i64, payload: Vec<u8>) -> Result<(), QueueError> {
+    /// Queues an order; `id` deduplicates retries of the same publish (counted in
+    /// `queue_duplicates_total`).
+    pub async fn publish(&self, id: i64, payload: Vec<u8>) -> Result<Published, QueueError> {
         match self {
             Self::Nats { js, names } => {
                 let publish = jetstream::context::Publish::build()
                     .payload(payload.into())
                     .message_id(id.to_string());
-                js.send_publish(names.subject("order.queue"), publish)
+                let ack = js
+                    .send_publish(names.subject("order.queue"), publish)
                     .await
                     .map_err(err)?
                     .await
                     .map_err(err)?;
-                Ok(())
+                if ack.duplicate {
+                    metrics::counter!("queue_duplicates_total").increment(1);
+                    return Ok(Published::Duplicate);
+                }
+                Ok(Published::New)
             }
-            Self::Local(tx) => tx.send(payload).map_err(|_| err("the consumer has stopped")),
+            Self::Local(tx) => {
+                tx.send(payload).map_err(|_| err("the consumer has stopped"))?;
+                Ok(Published::New)
+            }
         }
     }
 }
@@ -198,7 +261,9 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                 () = stopped(&mut stop) => break,
                 msg = rx.recv() => match msg {
                     Some(payload) => {
+                        // In process there is nowhere to keep it: the failure is logged and counted.
                         if let Err(e) = handler.handle(&payload).await {
+                            metrics::counter!("queue_dead_lettered_total", "kind" => "in_process").increment(1);
                             tracing::error!(error = %crate::telemetry::chain(&e), "queued order could not be persisted");
                         }
                     }
@@ -206,7 +271,7 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                 },
             }
         },
-        Inbox::Nats(consumer) => {
+        Inbox::Nats { mut consumer, js, names } => {
             let mut messages =
                 match consumer.stream().max_messages_per_batch(BATCH).messages().await {
                     Ok(m) => m,
@@ -215,36 +280,104 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                         return;
                     }
                 };
+            let mut lag = tokio::time::interval(LAG_EVERY);
             loop {
                 let next = tokio::select! {
                     () = stopped(&mut stop) => break,
+                    _ = lag.tick() => {
+                        record_lag(&mut consumer).await;
+                        continue;
+                    }
                     next = messages.next() => next,
                 };
                 let Some(Ok(msg)) = next else {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 };
-                match handler.handle(&msg.payload).await {
+                let delivered = msg.info().map(|i| i.delivered).unwrap_or(1);
+                let outcome = if delivered > DEAD_AFTER {
+                    // Delivered this often without an outcome: its consumer died on it each time.
+                    Err(HandleError::Reject(
+                        format!("delivered {} times without an outcome", delivered - 1).into(),
+                    ))
+                } else {
+                    handler.handle(&msg.payload).await
+                };
+                let dead = match outcome {
                     Ok(()) => {
                         if let Err(e) = msg.ack().await {
                             tracing::warn!(error = %e, "ack failed; the order will be redelivered and skipped");
                         }
+                        continue;
                     }
-                    Err(e @ HandleError::Retry(_)) => {
-                        let delivered = msg.info().map(|i| i.delivered).unwrap_or(0);
-                        tracing::error!(error = %crate::telemetry::chain(&e), delivered, max = MAX_DELIVER, "queued order not persisted; left for redelivery");
-                    }
-                    Err(e @ HandleError::Reject(_)) => {
-                        tracing::error!(error = %crate::telemetry::chain(&e), "queued order rejected for good");
-                        if let Err(e) = msg.ack_with(jetstream::AckKind::Term).await {
-                            tracing::warn!(error = %e, "could not terminate a rejected message");
+                    Err(HandleError::Retry(e)) if delivered < DEAD_AFTER => {
+                        let delay = retry_delay(delivered);
+                        tracing::warn!(error = %crate::telemetry::chain(e.as_ref()), delivered, retry_in_ms = delay.as_millis() as u64, "queued order not persisted; will be retried");
+                        if let Err(e) = msg.ack_with(jetstream::AckKind::Nak(Some(delay))).await {
+                            tracing::warn!(error = %e, "could not schedule a retry; redelivered after the ack wait");
                         }
+                        continue;
                     }
-                }
+                    Err(HandleError::Retry(e)) => (e, "retries exhausted"),
+                    Err(HandleError::Reject(e)) => (e, "rejected"),
+                };
+                dead_letter(&js, &names, &msg, delivered, dead).await;
             }
         }
     }
     tracing::info!("order consumer stopped");
+}
+
+/// How often the consumer's backlog is read into `queue_consumer_pending`.
+const LAG_EVERY: Duration = Duration::from_secs(5);
+
+/// The delay before redelivering a message that failed on its `delivered`-th delivery.
+pub fn retry_delay(delivered: i64) -> Duration {
+    let at = usize::try_from(delivered.max(1) - 1).unwrap_or(usize::MAX);
+    RETRY_BACKOFF[at.min(RETRY_BACKOFF.len() - 1)]
+}
+
+/// Records the consumer's backlog (not yet delivered, and delivered but not acknowledged).
+async fn record_lag(consumer: &mut jetstream::consumer::Consumer<pull::Config>) {
+    match consumer.info().await {
+        Ok(info) => {
+            metrics::gauge!("queue_consumer_pending").set(info.num_pending as f64);
+            metrics::gauge!("queue_consumer_ack_pending").set(info.num_ack_pending as f64);
+        }
+        Err(e) => tracing::debug!(error = %e, "consumer info unavailable"),
+    }
+}
+
+/// Moves `msg` to the dead-letter stream with its reason, then terminates it. If the dead
+/// letter cannot be written the message is left for redelivery (JetStream's `MaxDeliver` sits
+/// above [`DEAD_AFTER`] for this).
+async fn dead_letter(
+    js: &jetstream::Context,
+    names: &Names,
+    msg: &jetstream::Message,
+    delivered: i64,
+    (cause, kind): (Box<dyn std::error::Error + Send + Sync>, &'static str),
+) {
+    let reason = format!("{kind}: {}", crate::telemetry::chain(cause.as_ref()));
+    let publish = jetstream::context::Publish::build()
+        .payload(msg.payload.clone())
+        .header(DEAD_REASON, reason.as_str())
+        .header(DEAD_DELIVERED, delivered.to_string().as_str());
+    let written = async {
+        js.send_publish(names.subject("order.dead"), publish).await.map_err(err)?.await.map_err(err)
+    };
+    match written.await {
+        Ok(_) => {
+            metrics::counter!("queue_dead_lettered_total", "kind" => kind).increment(1);
+            tracing::error!(reason, delivered, "queued order dead-lettered");
+            if let Err(e) = msg.ack_with(jetstream::AckKind::Term).await {
+                tracing::warn!(error = %e, "could not terminate a dead-lettered message");
+            }
+        }
+        Err(e) => {
+            tracing::error!(reason, error = %e, "dead letter not written; the order stays queued");
+        }
+    }
 }
 
 /// Where domain events go.

@@ -289,7 +289,7 @@ pub(crate) async fn delete_streams(prefix: &str) {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
         .collect();
-    for name in ["ORDERS", "EVENTS"] {
+    for name in ["ORDERS", "EVENTS", "DEAD"] {
         let _ = js.delete_stream(format!("{p}CATCAT_{name}")).await;
     }
 }
