@@ -157,6 +157,7 @@ async fn a_poison_message_is_dead_lettered_and_the_order_behind_it_is_persisted(
         metrics.lines().any(|l| l.starts_with("queue_dead_lettered_total{kind=\"rejected\"}")),
         "{metrics}"
     );
+    assert!(metrics.lines().any(|l| l.starts_with("queue_consumer_pending ")), "{metrics}");
 }
 
 /// Fails every message whose payload is `poison` (as a dependency that is down would), and
