@@ -80,7 +80,7 @@ pub struct Config {
     /// Token audience
     #[arg(long, env = "JWT_AUDIENCE", default_value = "catcat-api")]
     pub jwt_audience: String,
-    /// Snowflake worker id, 0 to 31
+    /// Snowflake worker id, 0 to 31 (with Redis: the id tried first when leasing one)
     #[arg(long, env = "WORKER_ID", default_value_t = 0)]
     pub worker_id: u16,
     /// Where the HTTP SMS sender posts; required outside dev

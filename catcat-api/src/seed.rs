@@ -81,7 +81,7 @@ pub async fn run(state: &AppState) -> Result<(), repo_runtime::Error> {
                 .map_err(|e| repo_runtime::Error::Pool(e.to_string()))?;
             let now = Utc::now();
             let admin = User {
-                id: state.ids.next_id(),
+                id: state.ids.next_id().map_err(|e| repo_runtime::Error::Pool(e.to_string()))?,
                 phone: phone.to_owned(),
                 email: None,
                 nick_name: "admin".into(),

@@ -43,6 +43,9 @@ pub enum StartupError {
     /// NATS is configured but unreachable.
     #[error(transparent)]
     Queue(crate::infra::queue::QueueError),
+    /// No worker id could be leased.
+    #[error(transparent)]
+    Lease(#[from] crate::infra::lease::LeaseError),
     /// The port could not be bound.
     #[error("listen: {0}")]
     Listen(#[from] std::io::Error),
@@ -66,6 +69,8 @@ pub struct Application {
     state: AppState,
     inbox: Inbox,
     shutdown: watch::Sender<bool>,
+    /// Stops the worker id lease keeper, which then releases the lease.
+    lease: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
 /// A deadpool pool for `url` that sheds load: waiting for a connection is bounded.
@@ -140,6 +145,29 @@ async fn connect_queue(config: &Config, tier: &Arc<LocalTier>) -> Result<Queues,
     }
 }
 
+/// The id generator: on a leased worker id with Redis (kept by a task until the returned
+/// sender stops it), else on `WORKER_ID`.
+async fn worker_ids(
+    config: &Config,
+    kv: &Kv,
+) -> Result<
+    (Arc<IdGenerator>, Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>),
+    StartupError,
+> {
+    let ttl = crate::infra::lease::LEASE_TTL;
+    match crate::infra::lease::Lease::acquire(kv, config.worker_id, ttl).await? {
+        Some((lease, until)) => {
+            tracing::info!(worker = lease.worker(), "worker id leased");
+            let ids = Arc::new(IdGenerator::leased(lease.worker(), until));
+            let (stop, stopped) = watch::channel(false);
+            let keeper =
+                tokio::spawn(crate::infra::lease::keep(lease, ids.clone(), kv.clone(), stopped));
+            Ok((ids, Some((stop, keeper))))
+        }
+        None => Ok((Arc::new(IdGenerator::new(config.worker_id)), None)),
+    }
+}
+
 /// The cache tiers: see [`crate::infra::cache`] for when the in-process tier is on.
 async fn cache_tiers(
     config: &Config,
@@ -178,6 +206,7 @@ impl Application {
             connect_queue(&config, &tier),
         )?;
         let cache = cache_tiers(&config, kv.clone(), tier, nats).await?;
+        let (ids, lease) = worker_ids(&config, &kv).await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "startup: migrations checked, store and queue connected"
@@ -197,7 +226,7 @@ impl Application {
                 &config.jwt_audience,
             ),
             passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
-            ids: Arc::new(IdGenerator::new(config.worker_id)),
+            ids,
             sms,
             queue,
             events,
@@ -212,7 +241,7 @@ impl Application {
         let addr = format!("{}:{}", state.config.host, state.config.port);
         let listener = TcpListener::bind(&addr).await?;
         let (shutdown, _) = watch::channel(false);
-        Ok(Self { listener, state, inbox, shutdown })
+        Ok(Self { listener, state, inbox, shutdown, lease })
     }
 
     /// The bound port (useful with `PORT=0`).
@@ -238,7 +267,7 @@ impl Application {
     /// Serves until SIGTERM, ctrl-c or the shutdown handle; then readiness turns 503, new
     /// connections stop, and in-flight requests get `SHUTDOWN_GRACE_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { listener, state, inbox, shutdown } = self;
+        let Self { listener, state, inbox, shutdown, lease } = self;
         // Every statement is checked against the live schema while the port already answers
         // liveness; readiness waits for the result, so a mismatch never takes traffic.
         let verifying = state.clone();
@@ -321,6 +350,10 @@ impl Application {
         };
         let _ = stop_consumer.send(true);
         let _ = tokio::time::timeout(grace, consumer).await;
+        if let Some((stop, keeper)) = lease {
+            let _ = stop.send(true);
+            let _ = keeper.await;
+        }
         pool.close();
         result
     }

@@ -87,7 +87,7 @@ async fn check_code(s: &AppState, phone: &str, code: &str) -> AppResult<()> {
 
 /// A new session: an access token and the first refresh token of a new family.
 async fn start_session(s: &AppState, user: User) -> AppResult<Session> {
-    let family = s.ids.next_id();
+    let family = s.ids.next_id()?;
     issue(s, &PgRefreshTokenRepository::new(&s.pool), user, family).await
 }
 
@@ -101,7 +101,7 @@ async fn issue<E: repo_runtime::Executor>(
     let refresh = new_refresh_token();
     tokens
         .insert(&RefreshToken {
-            id: s.ids.next_id(),
+            id: s.ids.next_id()?,
             user_id: user.id,
             family_id: family,
             token_hash: hash(&refresh),
@@ -155,7 +155,7 @@ pub async fn register(s: &AppState, r: Registration) -> AppResult<Session> {
     let now = Utc::now();
     let digits = r.phone.trim_start_matches('+');
     let user = User {
-        id: s.ids.next_id(),
+        id: s.ids.next_id()?,
         nick_name: r
             .nick_name
             .map(|n| n.trim().to_owned())

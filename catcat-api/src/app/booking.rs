@@ -157,7 +157,7 @@ pub async fn book(s: &AppState, caller: Caller, b: Booking) -> AppResult<Queued>
         .active_by_id(b.package_id)
         .await?
         .ok_or_else(|| AppError::invalid("packageId", "is not a bookable package"))?;
-    let id = s.ids.next_id();
+    let id = s.ids.next_id()?;
     let message = OrderMessage {
         v: OrderMessage::VERSION,
         id,
@@ -200,7 +200,7 @@ pub async fn persist(s: &AppState, message: OrderMessage) -> AppResult<bool> {
     )
     .map_err(|e| AppError::internal("persisting a queued order", e))?;
     let order = message.into_row(status, now);
-    let history = history(s, order.id, Some(OrderStatus::Queued), status, order.customer_id, None);
+    let history = history(s, order.id, Some(OrderStatus::Queued), status, order.customer_id, None)?;
     let inserted = repo_runtime::transaction(&s.pool, async |tx| {
         let inserted = PgOrderRepository::new(tx).insert_once(&order).await?;
         if inserted == 1 {

@@ -76,7 +76,7 @@ pub async fn all(s: &AppState) -> AppResult<Vec<ServicePackage>> {
 pub async fn create(s: &AppState, mut draft: ServicePackage) -> AppResult<ServicePackage> {
     check(&draft)?;
     let now = Utc::now();
-    draft.id = s.ids.next_id();
+    draft.id = s.ids.next_id()?;
     draft.name = draft.name.trim().to_owned();
     draft.price = price(draft.price)?;
     (draft.created_at, draft.updated_at, draft.deleted_at) = (now, now, None);

@@ -51,6 +51,9 @@ pub enum AppError {
     /// The key-value store failed (retry later).
     #[error("the key-value store is unavailable")]
     Store(#[from] crate::infra::kv::KvError),
+    /// No id could be minted (the worker id lease is not held, or the clock went back).
+    #[error("no id can be minted now")]
+    Ids(#[from] crate::infra::ids::IdError),
     /// A value could not be cached.
     #[error("caching failed")]
     Cache(#[from] crate::infra::cache::CacheError),

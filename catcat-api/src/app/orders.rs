@@ -27,16 +27,16 @@ pub(crate) fn history(
     to: OrderStatus,
     operator: i64,
     remark: Option<String>,
-) -> OrderHistory {
-    OrderHistory {
-        id: s.ids.next_id(),
+) -> Result<OrderHistory, crate::infra::ids::IdError> {
+    Ok(OrderHistory {
+        id: s.ids.next_id()?,
         order_id,
         from_status: from,
         to_status: to,
         operator_id: operator,
         remark,
         created_at: Utc::now(),
-    }
+    })
 }
 
 /// Whether `caller` may see `order`: its customer, its provider, an admin.
@@ -117,7 +117,7 @@ where
         DateTime<Utc>,
     ) -> repo_runtime::Result<u64>,
 {
-    let row = history(s, id, Some(from), to, caller.id, remark);
+    let row = history(s, id, Some(from), to, caller.id, remark)?;
     repo_runtime::transaction(&s.pool, async |tx| {
         if update(PgOrderRepository::new(tx), Utc::now()).await? == 0 {
             return Err(AppError::conflict(code, "the order changed meanwhile; reload it"));
@@ -145,7 +145,7 @@ pub(crate) async fn after_move(
     }
     let event =
         serde_json::json!({ "orderId": id, "from": from, "to": to, "operatorId": operator });
-    s.events.publish("order.status_changed", s.ids.next_id(), &event).await;
+    s.events.publish("order.status_changed", s.ids.next_id()?, &event).await;
     Ok(())
 }
 

@@ -54,7 +54,7 @@ pub async fn list(s: &AppState, caller: Caller) -> AppResult<Vec<Pet>> {
 pub async fn create(s: &AppState, caller: Caller, mut draft: Pet) -> AppResult<Pet> {
     check(&draft)?;
     let now = Utc::now();
-    draft.id = s.ids.next_id();
+    draft.id = s.ids.next_id()?;
     draft.user_id = caller.id;
     draft.name = draft.name.trim().to_owned();
     (draft.created_at, draft.updated_at) = (now, now);

@@ -73,7 +73,7 @@ pub async fn report(s: &AppState, caller: Caller, id: i64, r: Report) -> AppResu
     r.check()?;
     let now = Utc::now();
     let entry = Progress {
-        id: s.ids.next_id(),
+        id: s.ids.next_id()?,
         order_id: id,
         provider_id: caller.id,
         status: r.status,
@@ -118,7 +118,7 @@ pub async fn report(s: &AppState, caller: Caller, id: i64, r: Report) -> AppResu
                 ));
             }
             PgOrderHistoryRepository::new(tx)
-                .insert(&history(s, id, Some(from), to, caller.id, None))
+                .insert(&history(s, id, Some(from), to, caller.id, None)?)
                 .await?;
             moved = Some((from, to));
         }

@@ -45,7 +45,7 @@ pub async fn apply(s: &AppState, caller: Caller, a: Application) -> AppResult<Pr
     }
     let now = Utc::now();
     let provider = Provider {
-        id: s.ids.next_id(),
+        id: s.ids.next_id()?,
         user_id: caller.id,
         real_name: a.real_name.trim().to_owned(),
         id_card: a.id_card.trim().to_owned(),

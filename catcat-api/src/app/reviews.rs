@@ -55,7 +55,7 @@ pub async fn create(s: &AppState, caller: Caller, r: NewReview) -> AppResult<Rev
         .provider_id
         .ok_or(AppError::conflict("order_not_completed", "the order has no provider"))?;
     let review = Review {
-        id: s.ids.next_id(),
+        id: s.ids.next_id()?,
         order_id: order.id,
         customer_id: caller.id,
         provider_id,

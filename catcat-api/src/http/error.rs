@@ -219,7 +219,7 @@ impl From<AppError> for ApiError {
             AppError::Throttled { retry_after } => Self::TooManyRequests { retry_after },
             AppError::Conflict { code, message } => Self::Conflict { code, message },
             AppError::Database(e) => e.into(),
-            e @ (AppError::Queue(_) | AppError::Store(_) | AppError::Sms(_)) => {
+            e @ (AppError::Queue(_) | AppError::Store(_) | AppError::Sms(_) | AppError::Ids(_)) => {
                 Self::Unavailable(e.into())
             }
             e @ (AppError::Internal { .. } | AppError::Cache(_)) => Self::Internal(e.into()),

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fred::prelude::{
-    Builder, ClientLike, Config as RedisConfig, Expiration, KeysInterface, Pool, SetOptions,
+    Builder, ClientLike, Config as RedisConfig, Expiration, FromValue, KeysInterface, LuaInterface,
+    Pool, SetOptions,
 };
 
 /// Connections to Redis per replica (one connection serializes every command of the process).
@@ -38,6 +39,19 @@ impl std::fmt::Debug for Kv {
     }
 }
 
+/// A Lua script loaded into Redis, run atomically by its SHA.
+#[derive(Debug, Clone)]
+pub struct Script {
+    source: &'static str,
+    sha: Arc<Mutex<Arc<str>>>,
+}
+
+impl Script {
+    fn sha(&self) -> Arc<str> {
+        self.sha.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
 fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> KvError {
     KvError(e.into())
 }
@@ -54,6 +68,48 @@ impl Kv {
 
     fn key(prefix: &str, key: &str) -> String {
         format!("{prefix}{key}")
+    }
+
+    /// The full Redis key of `key` (with the prefix), for scripts; `None` without Redis.
+    pub fn redis_key(&self, key: &str) -> Option<String> {
+        match self {
+            Self::Redis(_, p) => Some(Self::key(p, key)),
+            Self::Memory(_) => None,
+        }
+    }
+
+    /// Loads `source` into Redis, to be run by its SHA ([`Kv::run`]). `None` without Redis.
+    pub async fn load(&self, source: &'static str) -> KvResult<Option<Script>> {
+        match self {
+            Self::Redis(c, _) => {
+                let sha: String = c.script_load(source).await.map_err(err)?;
+                Ok(Some(Script { source, sha: Arc::new(Mutex::new(sha.into())) }))
+            }
+            Self::Memory(_) => Ok(None),
+        }
+    }
+
+    /// Runs `script` by its SHA (loading it again if Redis lost it, e.g. after a restart) on
+    /// full keys ([`Kv::redis_key`]).
+    pub async fn run<R: FromValue>(
+        &self,
+        script: &Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> KvResult<R> {
+        let Self::Redis(c, _) = self else {
+            return Err(err("scripts need Redis"));
+        };
+        let sha = script.sha();
+        match c.evalsha(sha.as_ref(), keys.clone(), args.clone()).await {
+            Err(e) if e.details().starts_with("NOSCRIPT") => {
+                let sha: String = c.script_load(script.source).await.map_err(err)?;
+                *script.sha.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    sha.clone().into();
+                c.evalsha(sha, keys, args).await.map_err(err)
+            }
+            other => other.map_err(err),
+        }
     }
 
     /// An in-process store.

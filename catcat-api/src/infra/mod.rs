@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod ids;
 pub mod kv;
+pub mod lease;
 pub mod local_cache;
 pub mod passwords;
 pub mod queue;

@@ -11,6 +11,7 @@ mod contract_fuzz;
 mod described;
 mod fixtures;
 mod idempotency;
+mod ids;
 mod orders;
 mod pets;
 mod platform;

@@ -337,3 +337,47 @@ pub(crate) fn order_message(
         booked_at: now,
     }
 }
+
+/// A TCP proxy to `target` that a test can cut: every open connection is dropped and new
+/// ones are closed on arrival, as when a network partition separates a replica from a
+/// dependency.
+pub(crate) struct Cuttable {
+    /// `127.0.0.1:port` to connect to instead of the target.
+    pub(crate) addr: std::net::SocketAddr,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Cuttable {
+    /// A proxy to `target` (`host:port`).
+    pub(crate) async fn to(target: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let (target, flag, open) = (target.to_owned(), cut.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                open.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        Self { addr, cut, links }
+    }
+
+    /// Drops every connection through the proxy and refuses new ones.
+    pub(crate) fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+}
