@@ -5,6 +5,9 @@ use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use secrecy::{ExposeSecret, SecretString};
 
+pub use crate::infra::limiter::Rate;
+pub use crate::net::Cidr;
+
 /// Where the service runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Env {
@@ -103,6 +106,23 @@ pub struct Config {
         value_parser = secret
     )]
     pub admin_password: Option<SecretString>,
+    /// Requests per client IP on every /api route, COUNT/SECONDS (cluster-wide)
+    #[arg(long, env = "RATE_LIMIT_IP", default_value = "1200/60")]
+    pub rate_limit_ip: Rate,
+    /// Attempts per phone at sending codes and signing in, COUNT/SECONDS (failed sign-ins
+    /// count double)
+    #[arg(long, env = "RATE_LIMIT_AUTH_PHONE", default_value = "10/900")]
+    pub rate_limit_auth_phone: Rate,
+    /// Attempts per client IP at sending codes and signing in, COUNT/SECONDS
+    #[arg(long, env = "RATE_LIMIT_AUTH_IP", default_value = "60/900")]
+    pub rate_limit_auth_ip: Rate,
+    /// Orders, payments and reviews per user, COUNT/SECONDS
+    #[arg(long, env = "RATE_LIMIT_USER_WRITES", default_value = "30/60")]
+    pub rate_limit_user_writes: Rate,
+    /// Proxies whose X-Forwarded-For is believed, comma-separated blocks (e.g. 10.0.0.0/8);
+    /// from any other peer the header is ignored
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', num_args = 0..)]
+    pub trusted_proxies: Vec<Cidr>,
     /// Seconds in-flight requests get after SIGTERM
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,

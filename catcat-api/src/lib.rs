@@ -11,6 +11,7 @@ pub mod domain;
 pub mod http;
 pub mod infra;
 pub mod migrate;
+pub mod net;
 pub mod repos;
 pub mod seed;
 pub mod startup;

@@ -17,6 +17,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_idempotency_exact_answers.sql",
         include_str!("../migrations/0004_idempotency_exact_answers.sql"),
     ),
+    (
+        5,
+        "0005_access_tokens_valid_after.sql",
+        include_str!("../migrations/0005_access_tokens_valid_after.sql"),
+    ),
 ];
 
 /// The advisory lock key ("catcat" in ASCII).
@@ -90,4 +95,26 @@ fn current(applied: &Result<Vec<AppliedMigration>, repo_runtime::Error>) -> bool
     applied.as_ref().is_ok_and(|applied| {
         MIGRATIONS.iter().all(|(v, _, _)| applied.iter().any(|a| a.version == *v))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The compile-time schema check reads the migrations folder; the binary applies this
+    /// list: a file added to one and not the other compiles and then fails at run time.
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("the migrations folder")
+            .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = super::MIGRATIONS.iter().map(|m| m.1.to_owned()).collect();
+        assert_eq!(embedded, files);
+        for (i, (version, name, _)) in super::MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, i as i64 + 1, "{name}");
+            assert!(name.starts_with(&format!("{version:04}_")), "{name}");
+        }
+    }
 }

@@ -207,6 +207,7 @@ impl Application {
         )?;
         let cache = cache_tiers(&config, kv.clone(), tier, nats).await?;
         let (ids, lease) = worker_ids(&config, &kv).await?;
+        let limiter = Arc::new(crate::infra::limiter::Limiter::new(kv.clone()).await?);
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "startup: migrations checked, store and queue connected"
@@ -227,6 +228,8 @@ impl Application {
             ),
             passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
             ids,
+            limiter,
+            limits: crate::app::limits::Limits::new(&config),
             sms,
             queue,
             events,
@@ -335,6 +338,7 @@ impl Application {
             let _ = drain_started.send(true);
         };
         let app = crate::http::router(state);
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(listener, app).with_graceful_shutdown(signal);
         let server = async move { server.await };
         tokio::pin!(server);

@@ -47,6 +47,10 @@ pub struct Shared {
     pub tokens: Tokens,
     /// Password hashing.
     pub passwords: Passwords,
+    /// Cluster-wide rate limits.
+    pub limiter: Arc<crate::infra::limiter::Limiter>,
+    /// The configured limits.
+    pub limits: crate::app::limits::Limits,
     /// Snowflake ids.
     pub ids: Arc<IdGenerator>,
     /// Verification codes.

@@ -38,6 +38,7 @@ pub async fn decide(
             .set_role(provider.user_id, UserRole::ServiceProvider, now)
             .await?;
         PgRefreshTokenRepository::new(&s.pool).revoke_user(provider.user_id, now).await?;
+        super::sessions::changed(s, provider.user_id).await;
     }
     providers.get(id).await?.ok_or(AppError::NotFound)
 }
@@ -75,6 +76,7 @@ pub async fn change_user(
         return Err(AppError::NotFound);
     }
     PgRefreshTokenRepository::new(&s.pool).revoke_user(id, now).await?;
+    super::sessions::end_all(s, id).await?;
     s.cache.forget(&format!("user:{id}")).await;
     users.get(id).await?.ok_or(AppError::NotFound)
 }

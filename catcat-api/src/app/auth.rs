@@ -2,6 +2,9 @@
 //! sends, 10 a day), passwords, and sessions whose refresh tokens rotate on every use; the
 //! reuse of a rotated token revokes its whole family.
 
+use std::net::IpAddr;
+
+use super::limits;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -38,12 +41,16 @@ pub struct Session {
 }
 
 /// Sends a sign-in code to `phone`: the same answer whether or not the phone is registered.
-pub async fn send_code(s: &AppState, phone: &str) -> AppResult<Duration> {
+pub async fn send_code(s: &AppState, phone: &str, ip: IpAddr) -> AppResult<Duration> {
     validate::phone("phone", phone)?;
+    limits::auth_attempt(s, phone, ip).await?;
     let cooldown = format!("sms:cooldown:{phone}");
     if !s.kv.set_nx(&cooldown, "1", RESEND_AFTER).await? {
         let left = s.kv.ttl(&cooldown).await?.unwrap_or(RESEND_AFTER);
-        return Err(AppError::Throttled { retry_after: left.as_secs_f64().ceil() as u64 });
+        return Err(AppError::Throttled {
+            retry_after: left.as_secs_f64().ceil() as u64,
+            quota: None,
+        });
     }
     let today = Utc::now();
     let daily = format!("sms:daily:{phone}:{}", today.format("%Y%m%d"));
@@ -53,7 +60,7 @@ pub async fn send_code(s: &AppState, phone: &str) -> AppResult<Duration> {
             .and_hms_opt(0, 0, 0)
             .map(|m| m.and_utc());
         let retry = midnight.map_or(3600, |m| (m - today).num_seconds().max(1) as u64);
-        return Err(AppError::Throttled { retry_after: retry });
+        return Err(AppError::Throttled { retry_after: retry, quota: None });
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     s.kv.set(&format!("sms:code:{phone}"), &format!("{}:0", hash(&code)), CODE_TTL).await?;
@@ -182,14 +189,17 @@ pub async fn register(s: &AppState, r: Registration) -> AppResult<Session> {
 }
 
 /// Signs in with a password.
-pub async fn login(s: &AppState, phone: &str, password: &str) -> AppResult<Session> {
+pub async fn login(s: &AppState, phone: &str, password: &str, ip: IpAddr) -> AppResult<Session> {
     validate::phone("phone", phone)?;
+    limits::auth_attempt(s, phone, ip).await?;
     let Some(user) = PgUserRepository::new(&s.pool).by_phone(phone).await? else {
         // Unknown phones cost a hash too, so timing does not tell which phones exist.
         let _ = s.passwords.hash(password).await;
+        limits::failed_sign_in(s, phone, ip).await;
         return Err(AppError::Unauthenticated);
     };
     if !s.passwords.verify(password, &user.password_hash).await {
+        limits::failed_sign_in(s, phone, ip).await;
         return Err(AppError::Unauthenticated);
     }
     may_sign_in(&user)?;
@@ -197,9 +207,15 @@ pub async fn login(s: &AppState, phone: &str, password: &str) -> AppResult<Sessi
 }
 
 /// Signs in with a code sent to the phone.
-pub async fn login_sms(s: &AppState, phone: &str, code: &str) -> AppResult<Session> {
+pub async fn login_sms(s: &AppState, phone: &str, code: &str, ip: IpAddr) -> AppResult<Session> {
     validate::phone("phone", phone)?;
-    check_code(s, phone, code).await?;
+    limits::auth_attempt(s, phone, ip).await?;
+    if let Err(e) = check_code(s, phone, code).await {
+        if matches!(e, AppError::Unauthenticated) {
+            limits::failed_sign_in(s, phone, ip).await;
+        }
+        return Err(e);
+    }
     let user =
         PgUserRepository::new(&s.pool).by_phone(phone).await?.ok_or(AppError::Unauthenticated)?;
     may_sign_in(&user)?;
@@ -270,5 +286,7 @@ pub async fn logout(s: &AppState, caller: Caller, refresh_token: &str) -> AppRes
     {
         tokens.revoke_family(t.family_id, Utc::now()).await?;
     }
-    Ok(())
+    // The access tokens of every device end too; the others refresh with their own refresh
+    // tokens, which stay valid.
+    super::sessions::end_all(s, caller.id).await
 }

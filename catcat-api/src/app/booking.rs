@@ -137,6 +137,7 @@ pub(crate) fn queued_key(id: i64) -> String {
 /// Checks a booking and queues it. Nothing is written to the database here: the consumer does
 /// that; until it has, [`super::orders::detail`] reads the order back from the store as `Queued`.
 pub async fn book(s: &AppState, caller: Caller, b: Booking) -> AppResult<Queued> {
+    super::limits::user_write(s, caller.id).await?;
     let now = Utc::now();
     if b.service_at < now + chrono::Duration::hours(2)
         || b.service_at > now + chrono::Duration::days(30)

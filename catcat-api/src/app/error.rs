@@ -33,6 +33,8 @@ pub enum AppError {
     Throttled {
         /// Seconds until a retry may succeed.
         retry_after: u64,
+        /// The rate limit it ran into, if it was one.
+        quota: Option<super::limits::Quota>,
     },
     /// The request conflicts with the current state.
     #[error("{message}")]

@@ -10,23 +10,26 @@ pub mod booking;
 pub mod catalog;
 pub mod error;
 pub mod idempotency;
+pub mod limits;
 pub mod orders;
 pub mod pets;
 pub mod progress;
 pub mod providers;
 pub mod reviews;
+pub mod sessions;
 pub mod users;
 
 pub use error::{AppError, AppResult};
 
 use crate::domain::UserRole;
 
-/// Who is asking, as their access token says.
+/// Who is asking: the user of a valid access token, with their role as it is now
+/// ([`sessions::caller`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     /// User id.
     pub id: i64,
-    /// Role when the token was issued.
+    /// Role now (not as the token says).
     pub role: UserRole,
 }
 

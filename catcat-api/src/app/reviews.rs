@@ -28,6 +28,7 @@ pub struct NewReview {
 
 /// Reviews a completed order of the caller's; the provider's rating follows.
 pub async fn create(s: &AppState, caller: Caller, r: NewReview) -> AppResult<Review> {
+    super::limits::user_write(s, caller.id).await?;
     if !(1..=5).contains(&r.rating) {
         return Err(AppError::invalid("rating", "must be 1 to 5"));
     }

@@ -130,7 +130,7 @@ pub async fn change_password(s: &AppState, caller: Caller, old: &str, new: &str)
     let now = Utc::now();
     PgUserRepository::new(&s.pool).set_password(caller.id, &hash, now).await?;
     PgRefreshTokenRepository::new(&s.pool).revoke_user(caller.id, now).await?;
-    Ok(())
+    super::sessions::end_all(s, caller.id).await
 }
 
 /// A user as `caller` may see them: in full to themself and admins, else the public profile

@@ -4,7 +4,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 use super::answer::{ApiResult, ok};
-use super::extract::{ApiJson, AuthUser};
+use super::extract::{ApiJson, AuthUser, ClientIp};
 use super::users::UserView;
 use super::views::Empty;
 use crate::app::auth::{self, Registration};
@@ -22,9 +22,10 @@ pub(crate) struct SendCode {
 #[utoipa::path(post, path = "/api/auth/send-code", operation_id = "sendCode", tag = "auth", request_body = SendCode, responses((status = 200, description = "a code was sent (same answer for unknown phones)", body = CodeSent), (status = 429, description = "throttled: one code a minute and a few a day per phone; Retry-After gives the seconds"), (status = 503, description = "the SMS sender is unavailable")))]
 pub(crate) async fn send_code(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<SendCode>,
 ) -> ApiResult<CodeSent> {
-    let ttl = auth::send_code(&s, &b.phone).await?;
+    let ttl = auth::send_code(&s, &b.phone, ip).await?;
     ok("code sent", CodeSent { expires_in: ttl.as_secs() })
 }
 
@@ -95,9 +96,10 @@ pub(crate) struct Login {
 #[utoipa::path(post, path = "/api/auth/login", operation_id = "login", tag = "auth", request_body = Login, responses((status = 200, description = "signed in", body = Session), (status = 401, description = "wrong phone or password"), (status = 403, description = "the account is pending, suspended or banned")))]
 pub(crate) async fn login(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<Login>,
 ) -> ApiResult<Session> {
-    ok("signed in", Session::from(auth::login(&s, &b.phone, &b.password).await?))
+    ok("signed in", Session::from(auth::login(&s, &b.phone, &b.password, ip).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -112,9 +114,10 @@ pub(crate) struct LoginSms {
 #[utoipa::path(post, path = "/api/auth/login-sms", operation_id = "loginWithSms", tag = "auth", request_body = LoginSms, responses((status = 200, description = "signed in", body = Session), (status = 403, description = "the account is pending, suspended or banned")))]
 pub(crate) async fn login_sms(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<LoginSms>,
 ) -> ApiResult<Session> {
-    ok("signed in", Session::from(auth::login_sms(&s, &b.phone, &b.code).await?))
+    ok("signed in", Session::from(auth::login_sms(&s, &b.phone, &b.code, ip).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -48,6 +48,8 @@ pub enum ApiError {
     TooManyRequests {
         /// Seconds until a retry may succeed.
         retry_after: u64,
+        /// The rate limit it ran into, for the `RateLimit` headers.
+        quota: Option<crate::app::limits::Quota>,
     },
     /// The path exists, the method does not.
     #[error("this method is not allowed here")]
@@ -216,7 +218,9 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated => Self::Unauthorized,
             AppError::NotFound => Self::NotFound,
             AppError::Forbidden { code, message } => Self::Forbidden { code, message },
-            AppError::Throttled { retry_after } => Self::TooManyRequests { retry_after },
+            AppError::Throttled { retry_after, quota } => {
+                Self::TooManyRequests { retry_after, quota }
+            }
             AppError::Conflict { code, message } => Self::Conflict { code, message },
             AppError::Database(e) => e.into(),
             e @ (AppError::Queue(_) | AppError::Store(_) | AppError::Sms(_) | AppError::Ids(_)) => {
@@ -263,10 +267,20 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.envelope();
         let mut response = json_response(status, body);
-        if let Self::TooManyRequests { retry_after } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
+        if let Self::TooManyRequests { retry_after, quota } = self {
+            let retry_after = retry_after.max(1);
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            // draft-ietf-httpapi-ratelimit-headers: the policy, and what is left of it.
+            if let Some(q) = quota {
+                let policy = format!("\"{}\";q={};w={}", q.name, q.count, q.window_secs);
+                let left = format!("\"{}\";r=0;t={retry_after}", q.name);
+                for (name, value) in [("ratelimit-policy", policy), ("ratelimit", left)] {
+                    if let Ok(v) = HeaderValue::from_str(&value) {
+                        headers.insert(name, v);
+                    }
+                }
+            }
         }
         response
     }

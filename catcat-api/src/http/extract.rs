@@ -28,8 +28,55 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok_or(ApiError::Unauthorized)?;
         let token = header.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?;
         let verified = state.tokens.verify(token.trim()).ok_or(ApiError::Unauthorized)?;
-        Ok(Self { id: verified.user_id, role: verified.role })
+        Ok(crate::app::sessions::caller(state, verified).await?)
     }
+}
+
+/// The client's address ([`crate::net::client_ip`]): the peer, or what a trusted proxy says.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    /// The client of a request with these parts.
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
+        let forwarded =
+            parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        let forwarded: Vec<&str> = forwarded.collect();
+        Self(crate::net::client_ip(peer, forwarded.into_iter(), &state.config.trusted_proxies))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts, state))
+    }
+}
+
+/// Every /api request spends from its client IP's budget ([`crate::app::limits`]); over it,
+/// 429 with `Retry-After` and the `RateLimit` headers.
+pub async fn ip_limit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let ClientIp(ip) = ClientIp::of(&parts, &state);
+    if let Err(e) = crate::app::limits::spend(&state, &state.limits.ip, &ip.to_string(), 1).await {
+        return axum::response::IntoResponse::into_response(ApiError::from(e));
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// An administrator.

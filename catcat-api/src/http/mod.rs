@@ -63,12 +63,13 @@ use crate::state::AppState;
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Every route of the service, flat: each resource router spells its full `/api/...` paths (a
-/// nested router would cost a prefix strip and a second dispatch per request), and both layers
+/// nested router would cost a prefix strip and a second dispatch per request), and the layers
 /// wrap each route once, as one stack.
 pub fn router(state: AppState) -> Router {
     let layers = (
         DefaultBodyLimit::max(BODY_LIMIT),
         axum::middleware::from_fn(crate::telemetry_metrics::track),
+        axum::middleware::from_fn_with_state(state.clone(), extract::ip_limit),
     );
     Router::new()
         .route("/metrics", axum::routing::get(metrics))

@@ -84,11 +84,11 @@ impl Modify for Envelopes {
                 Some(super::error::ERROR_CODES.iter().map(|c| (*c).into()).collect());
         }
         components.schemas.insert("Failure".into(), failure);
-        for item in openapi.paths.paths.values_mut() {
+        for (route, item) in &mut openapi.paths.paths {
             let operations =
                 [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
-                common_answers(operation);
+                common_answers(route, operation);
                 for (status, response) in &mut operation.responses.responses {
                     let RefOr::T(response) = response else { continue };
                     let data = response.content.shift_remove(JSON).and_then(|c| c.schema);
@@ -113,8 +113,9 @@ const JSON: &str = "application/json";
 
 /// The answers every operation of its kind can give, added where the annotation does not list
 /// them already: input problems where there is a body or a query, 413 where there is a body, 401
-/// where a token is required, 403 on admin routes, 404 where the path names an object.
-fn common_answers(operation: &mut Operation) {
+/// where a token is required, 403 on admin routes, 404 where the path names an object, 429 on
+/// every /api route (the per-IP limit).
+fn common_answers(route: &str, operation: &mut Operation) {
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let located = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
     let (query, path) = (located(ParameterIn::Query), located(ParameterIn::Path));
@@ -122,6 +123,7 @@ fn common_answers(operation: &mut Operation) {
     let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let admin = operation.tags.as_ref().is_some_and(|t| t.iter().any(|t| t == "admin"));
     let too_large = format!("the body is over {} KiB", super::BODY_LIMIT / 1024);
+    let api = route.starts_with("/api/");
     let answers = [
         (body || query, "400", "malformed input"),
         (body || query, "422", "a field breaks a rule; the envelope names it"),
@@ -129,6 +131,11 @@ fn common_answers(operation: &mut Operation) {
         (secured, "401", "no or bad token"),
         (admin, "403", "administrators only"),
         (path, "404", "not found or not visible to the caller"),
+        (
+            api,
+            "429",
+            "over a rate limit; Retry-After gives the seconds, RateLimit-Policy the limit",
+        ),
     ];
     for (applies, status, description) in answers {
         if applies {

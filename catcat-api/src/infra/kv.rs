@@ -52,6 +52,16 @@ impl Script {
     }
 }
 
+/// The store cannot be used (`why`).
+pub fn unavailable(why: &'static str) -> KvError {
+    err(why)
+}
+
+/// A call that got no answer within `limit`.
+pub fn timed_out(limit: Duration) -> KvError {
+    err(format!("no answer within {} ms", limit.as_millis()))
+}
+
 fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> KvError {
     KvError(e.into())
 }

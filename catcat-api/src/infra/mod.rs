@@ -4,6 +4,7 @@ pub mod cache;
 pub mod ids;
 pub mod kv;
 pub mod lease;
+pub mod limiter;
 pub mod local_cache;
 pub mod passwords;
 pub mod queue;

@@ -34,6 +34,9 @@ pub struct Claims {
     pub iat: i64,
     /// Always `access`.
     pub typ: String,
+    /// Issued at, in milliseconds (sessions ended at an instant refuse tokens issued before).
+    #[serde(default)]
+    pub ims: i64,
 }
 
 /// Signs and checks access tokens.
@@ -62,6 +65,8 @@ pub struct Verified {
     pub user_id: i64,
     /// Their role when it was issued.
     pub role: UserRole,
+    /// When it was issued, in milliseconds.
+    pub issued_ms: i64,
 }
 
 impl Tokens {
@@ -93,6 +98,7 @@ impl Tokens {
             nbf: now.timestamp(),
             iat: now.timestamp(),
             typ: "access".into(),
+            ims: now.timestamp_millis(),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail");
@@ -109,6 +115,7 @@ impl Tokens {
         Some(Verified {
             user_id: c.sub.parse().ok()?,
             role: UserRole::from_value(i64::from(c.role))?,
+            issued_ms: c.ims,
         })
     }
 }
@@ -135,9 +142,17 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let (t, ttl) = tokens().issue(42, UserRole::Admin, Utc::now());
+        let now = Utc::now();
+        let (t, ttl) = tokens().issue(42, UserRole::Admin, now);
         assert_eq!(ttl, 900);
-        assert_eq!(tokens().verify(&t), Some(Verified { user_id: 42, role: UserRole::Admin }));
+        assert_eq!(
+            tokens().verify(&t),
+            Some(Verified {
+                user_id: 42,
+                role: UserRole::Admin,
+                issued_ms: now.timestamp_millis()
+            })
+        );
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Role, status, and when the user's sessions were last ended.
+pub type SessionState = (UserRole, UserStatus, Option<DateTime<Utc>>);
+
 /// Users.
 #[repository_for(User, crud)]
 pub trait UserRepository {
@@ -81,6 +84,15 @@ pub trait UserRepository {
     async fn count_by_role(&self) -> Result<Vec<(UserRole, i64)>>;
 
     /// Whether any admin exists (for seeding).
+    /// What an access token is checked against: role, status, and the instant before which
+    /// the user's access tokens are refused.
+    #[sql("SELECT role, status, tokens_valid_after FROM <<table>> WHERE <<where:id>>")]
+    async fn session_state(&self, id: i64) -> Result<Option<SessionState>>;
+
+    /// Refuses the user's access tokens issued before `at`.
+    #[sql("UPDATE <<table>> SET tokens_valid_after = @at WHERE <<where:id>>")]
+    async fn end_sessions(&self, id: i64, at: DateTime<Utc>) -> Result<u64>;
+
     #[sql("SELECT EXISTS (SELECT 1 FROM <<table>> WHERE role = @role)")]
     async fn any_with_role(&self, role: UserRole) -> Result<bool>;
 }

@@ -124,6 +124,11 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         sms_url: Some(sms_url.into()),
         admin_phone: Some("+8610000000000".into()),
         admin_password: Some(SecretString::from("admin-password-1")),
+        rate_limit_ip: "100000/60".parse().unwrap(),
+        rate_limit_auth_phone: "1000/60".parse().unwrap(),
+        rate_limit_auth_ip: "100000/60".parse().unwrap(),
+        rate_limit_user_writes: "100000/60".parse().unwrap(),
+        trusted_proxies: Vec::new(),
         shutdown_grace_secs: 5,
         shutdown_delay_ms: 400,
     }
@@ -132,10 +137,16 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
 impl TestApp {
     /// Builds and starts the service on a fresh database.
     pub(crate) async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with the configuration changed by `change`.
+    pub(crate) async fn spawn_with(change: impl FnOnce(&mut Config)) -> Self {
         let db = unique("catcat_test");
         let db_url = create_database(&db).await;
         let (sms_url, outbox) = sms_stand_in().await;
-        let cfg = config(&db_url, &sms_url);
+        let mut cfg = config(&db_url, &sms_url);
+        change(&mut cfg);
         Self::start(cfg, db, outbox, true).await
     }
 
