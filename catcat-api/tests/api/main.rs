@@ -12,6 +12,7 @@ mod described;
 mod fixtures;
 mod idempotency;
 mod ids;
+mod jwt;
 mod limits;
 mod orders;
 mod pets;
