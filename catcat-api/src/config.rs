@@ -123,6 +123,10 @@ pub struct Config {
     /// from any other peer the header is ignored
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', num_args = 0..)]
     pub trusted_proxies: Vec<Cidr>,
+    /// Requests this replica works on at once; beyond, 503 with Retry-After at once (load is
+    /// shed, not queued)
+    #[arg(long, env = "MAX_IN_FLIGHT", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
     /// Seconds in-flight requests get after SIGTERM
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,

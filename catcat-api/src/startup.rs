@@ -229,6 +229,7 @@ impl Application {
             passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
             ids,
             limiter,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
             limits: crate::app::limits::Limits::new(&config),
             sms,
             queue,

@@ -47,6 +47,8 @@ pub struct Shared {
     pub tokens: Tokens,
     /// Password hashing.
     pub passwords: Passwords,
+    /// Slots for requests worked on at once ([`Config::max_in_flight`]).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
     /// Cluster-wide rate limits.
     pub limiter: Arc<crate::infra::limiter::Limiter>,
     /// The configured limits.

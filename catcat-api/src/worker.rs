@@ -2,7 +2,7 @@
 //! with ([`crate::app::orders::persist`]).
 
 use crate::app::AppError;
-use crate::app::booking::{OrderMessage, persist};
+use crate::app::booking::{OrderMessage, persist, queued_key};
 use crate::infra::queue::{HandleError, Handler};
 use crate::state::AppState;
 
@@ -35,6 +35,15 @@ impl Handler for OrderPersister {
                 )),
             ) => Err(HandleError::Reject(e.into())),
             Err(e) => Err(HandleError::Retry(e.into())),
+        }
+    }
+
+    /// A given-up order must not read back as `Queued` for the hour its record lives.
+    async fn given_up(&self, payload: &[u8]) {
+        if let Ok(message) = OrderMessage::decode(payload)
+            && let Err(e) = self.state.kv.del(&queued_key(message.id)).await
+        {
+            tracing::warn!(error = %e, "the queued record of a given-up order was not dropped");
         }
     }
 }

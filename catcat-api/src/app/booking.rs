@@ -130,7 +130,7 @@ impl OrderMessage {
 }
 
 /// Where a queued order waits to be read back.
-pub(crate) fn queued_key(id: i64) -> String {
+pub fn queued_key(id: i64) -> String {
     format!("order:queued:{id}")
 }
 

@@ -54,6 +54,10 @@ pub enum ApiError {
     /// The path exists, the method does not.
     #[error("this method is not allowed here")]
     MethodNotAllowed,
+    /// This replica works on as many requests as it may ([`crate::config::Config::max_in_flight`]);
+    /// retry in a second (another replica may take it).
+    #[error("the service is busy; retry in a second")]
+    Overloaded,
     /// A dependency is saturated or down; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -87,6 +91,7 @@ pub const ERROR_CODES: &[&str] = &[
     "order_not_in_service",
     "order_not_startable",
     "own_account",
+    "overloaded",
     "own_order",
     "payload_too_large",
     "pet_has_orders",
@@ -150,7 +155,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +172,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable(_) => "unavailable",
+            Self::Overloaded => "overloaded",
             Self::Internal(_) => "internal",
         }
     }
@@ -267,6 +273,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.envelope();
         let mut response = json_response(status, body);
+        if matches!(self, Self::Overloaded) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+        }
         if let Self::TooManyRequests { retry_after, quota } = self {
             let retry_after = retry_after.max(1);
             let headers = response.headers_mut();

@@ -61,6 +61,24 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Load shedding: an /api request beyond [`crate::config::Config::max_in_flight`] at once is
+/// answered 503 with `Retry-After: 1` at once, never queued (a queue without bound only makes
+/// every answer late). Health, readiness and metrics are never shed.
+pub async fn shed(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let Ok(_slot) = state.in_flight.try_acquire() else {
+        metrics::counter!("requests_shed_total").increment(1);
+        return axum::response::IntoResponse::into_response(ApiError::Overloaded);
+    };
+    next.run(request).await
+}
+
 /// Every /api request spends from its client IP's budget ([`crate::app::limits`]); over it,
 /// 429 with `Retry-After` and the `RateLimit` headers.
 pub async fn ip_limit(

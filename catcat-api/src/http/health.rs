@@ -37,7 +37,7 @@ pub(crate) struct Readiness {
     migrations: bool,
 }
 
-#[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, cache, migrations and verified repositories", body = Readiness), (status = 503, description = "a check failed or the replica is draining; `data` says which", body = Readiness)))]
+#[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, migrations and verified repositories; `cache: false` means degraded (Redis is down: reads go to PostgreSQL)", body = Readiness), (status = 503, description = "a required check failed or the replica is draining; `data` says which", body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
     let database = state.pool.get().await.is_ok();
     let migrations = database && crate::migrate::is_current(&state.pool).await;
@@ -48,7 +48,10 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Response {
         cache: state.kv.ping().await,
         migrations,
     };
-    let up = r.accepting && r.verified && r.database && r.cache && r.migrations;
+    // The cache (Redis) is not required: without it reads go to PostgreSQL, writes go on and
+    // only code sending stops, so a Redis outage must not take every replica out of the
+    // balancer. `cache: false` says the replica is degraded.
+    let up = r.accepting && r.verified && r.database && r.migrations;
     let status = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = Envelope {
         success: up,

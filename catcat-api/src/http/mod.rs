@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
     let layers = (
         DefaultBodyLimit::max(BODY_LIMIT),
         axum::middleware::from_fn(crate::telemetry_metrics::track),
+        axum::middleware::from_fn_with_state(state.clone(), extract::shed),
         axum::middleware::from_fn_with_state(state.clone(), extract::ip_limit),
     );
     Router::new()

@@ -7,11 +7,18 @@ use std::time::{Duration, Instant};
 
 use fred::prelude::{
     Builder, ClientLike, Config as RedisConfig, Expiration, FromValue, KeysInterface, LuaInterface,
-    Pool, SetOptions,
+    Pool, ReconnectPolicy, SetOptions,
 };
 
 /// Connections to Redis per replica (one connection serializes every command of the process).
 const REDIS_CONNECTIONS: usize = 4;
+
+/// The longest any Redis command may take: past it the caller gets an error (and falls back or
+/// answers 503) instead of waiting on a Redis that is gone.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long the first connection may take at startup.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A store failure (the request fails with 503; nothing is half-written).
 #[derive(Debug, thiserror::Error)]
@@ -69,10 +76,21 @@ fn err(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> KvError {
 impl Kv {
     /// Connects to Redis; every key gets `prefix` (a key space per deployment or test).
     pub async fn redis(url: &str, prefix: &str) -> KvResult<Self> {
-        let pool = Builder::from_config(RedisConfig::from_url(url).map_err(err)?)
-            .build_pool(REDIS_CONNECTIONS)
+        let mut builder = Builder::from_config(RedisConfig::from_url(url).map_err(err)?);
+        builder
+            .with_performance_config(|p| p.default_command_timeout = COMMAND_TIMEOUT)
+            .with_connection_config(|c| {
+                c.connection_timeout = COMMAND_TIMEOUT * 4;
+                c.internal_command_timeout = COMMAND_TIMEOUT * 4;
+            })
+            // Reconnect for ever (100 ms doubling to 2 s): a Redis restart is an episode, not
+            // the end of the replica.
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2000, 2));
+        let pool = builder.build_pool(REDIS_CONNECTIONS).map_err(err)?;
+        tokio::time::timeout(CONNECT_TIMEOUT, pool.init())
+            .await
+            .map_err(|_| timed_out(CONNECT_TIMEOUT))?
             .map_err(err)?;
-        pool.init().await.map_err(err)?;
         Ok(Self::Redis(pool, prefix.into()))
     }
 

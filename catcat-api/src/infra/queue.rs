@@ -239,6 +239,12 @@ pub enum HandleError {
 pub trait Handler: Send + Sync {
     /// Handles one message; [`HandleError::Retry`] leaves it for redelivery.
     fn handle(&self, payload: &[u8]) -> impl Future<Output = Result<(), HandleError>> + Send;
+
+    /// The message was given up (dead-lettered): undo what announced it, if anything.
+    fn given_up(&self, payload: &[u8]) -> impl Future<Output = ()> + Send {
+        let _ = payload;
+        async {}
+    }
 }
 
 /// Resolves once `stop` is true (or its sender is gone).
@@ -265,6 +271,7 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                         if let Err(e) = handler.handle(&payload).await {
                             metrics::counter!("queue_dead_lettered_total", "kind" => "in_process").increment(1);
                             tracing::error!(error = %crate::telemetry::chain(&e), "queued order could not be persisted");
+                            handler.given_up(&payload).await;
                         }
                     }
                     None => break,
@@ -321,7 +328,9 @@ pub async fn consume<H: Handler>(inbox: Inbox, handler: H, mut stop: watch::Rece
                     Err(HandleError::Retry(e)) => (e, "retries exhausted"),
                     Err(HandleError::Reject(e)) => (e, "rejected"),
                 };
-                dead_letter(&js, &names, &msg, delivered, dead).await;
+                if dead_letter(&js, &names, &msg, delivered, dead).await {
+                    handler.given_up(&msg.payload).await;
+                }
             }
         }
     }
@@ -350,14 +359,14 @@ async fn record_lag(consumer: &mut jetstream::consumer::Consumer<pull::Config>) 
 
 /// Moves `msg` to the dead-letter stream with its reason, then terminates it. If the dead
 /// letter cannot be written the message is left for redelivery (JetStream's `MaxDeliver` sits
-/// above [`DEAD_AFTER`] for this).
+/// above [`DEAD_AFTER`] for this). Whether it was dead-lettered.
 async fn dead_letter(
     js: &jetstream::Context,
     names: &Names,
     msg: &jetstream::Message,
     delivered: i64,
     (cause, kind): (Box<dyn std::error::Error + Send + Sync>, &'static str),
-) {
+) -> bool {
     let reason = format!("{kind}: {}", crate::telemetry::chain(cause.as_ref()));
     let publish = jetstream::context::Publish::build()
         .payload(msg.payload.clone())
@@ -373,9 +382,11 @@ async fn dead_letter(
             if let Err(e) = msg.ack_with(jetstream::AckKind::Term).await {
                 tracing::warn!(error = %e, "could not terminate a dead-lettered message");
             }
+            true
         }
         Err(e) => {
             tracing::error!(reason, error = %e, "dead letter not written; the order stays queued");
+            false
         }
     }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod cluster;
 mod contract;
 mod contract_fuzz;
+mod degraded;
 mod described;
 mod fixtures;
 mod idempotency;

@@ -129,6 +129,7 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         rate_limit_auth_ip: "100000/60".parse().unwrap(),
         rate_limit_user_writes: "100000/60".parse().unwrap(),
         trusted_proxies: Vec::new(),
+        max_in_flight: 1024,
         shutdown_grace_secs: 5,
         shutdown_delay_ms: 400,
     }

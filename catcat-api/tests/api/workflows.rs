@@ -14,6 +14,7 @@ use catcat_api::infra::queue::{HandleError, Handler, Names, consume, nats};
 use catcat_api::startup::Application;
 use catcat_api::worker::OrderPersister;
 use chrono::Utc;
+use serde_json::json;
 use tokio::sync::{Notify, watch};
 
 use super::fixtures::{add_cat, book, persisted, provider};
@@ -307,4 +308,37 @@ async fn a_booking_that_could_not_be_queued_is_not_readable_as_queued() {
     let refused = booking::book(&state, caller, visit(pet)).await;
     assert!(matches!(refused, Err(AppError::Queue(_))), "{refused:?}");
     assert_eq!(redis_keys(&pattern).len(), 1, "the order that was not queued left no record");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_given_up_by_the_consumer_stops_reading_back_as_queued() {
+    let app = TestApp::spawn().await;
+    let (token, _, customer) = app.register(&phone()).await;
+    let pet = add_cat(&app, &token).await;
+    // Booked on a replica whose in-process queue nobody consumes: only the read-back record.
+    let mut cfg = app.config.clone();
+    cfg.nats_url = None;
+    let built = Application::build(cfg).await.unwrap();
+    let caller = Caller { id: customer, role: UserRole::Customer };
+    let queued = booking::book(built.state(), caller, visit(pet)).await.unwrap();
+    let (s, b) =
+        app.call("GET", &format!("/api/orders/{}", queued.order_id), Some(&token), None).await;
+    assert_eq!((s, &b["data"]["status"]), (200, &json!(-1)), "{b}");
+    // Its pet is deleted before the consumer sees it: the order can never be saved.
+    app.sql().await.execute("DELETE FROM pets WHERE id = $1", &[&pet]).await.unwrap();
+    let (queue, _, _) =
+        nats(async_nats::connect(nats_url()).await.unwrap(), Names::new(&app.nats_prefix))
+            .await
+            .unwrap();
+    let id = queued.order_id;
+    queue.publish(id, order_message(id, customer, pet).encode().unwrap()).await.unwrap();
+    let mut status = 0;
+    for _ in 0..200 {
+        (status, _) = app.call("GET", &format!("/api/orders/{id}"), Some(&token), None).await;
+        if status == 404 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, 404, "a given-up order still reads back as queued");
 }

@@ -1,0 +1,119 @@
+//! Redis down degrades the service, it does not take it down: reads come from PostgreSQL,
+//! writes go on, readiness stays up and says `cache: false`, and only code sending (which
+//! costs money and needs its throttles) stops with 503.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::support::{Cuttable, TestApp, phone, redis_url};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_cut_off_reads_and_writes_go_on_and_readiness_says_degraded() {
+    let proxy = Cuttable::to(redis_url().trim_start_matches("redis://")).await;
+    let via = format!("redis://{}", proxy.addr);
+    let app = TestApp::spawn_with(|c| c.redis_url = Some(via.as_str().into())).await;
+    let (token, _, _) = app.register(&phone()).await;
+    let (s, packages) = app.call("GET", "/api/packages", None, None).await;
+    assert_eq!(s, 200);
+    let package = packages["data"][0]["id"].as_i64().expect("a seeded package");
+
+    proxy.cut();
+    let start = Instant::now();
+    // Not cached in this process yet: read from PostgreSQL.
+    let (s, b) = app.call("GET", &format!("/api/packages/{package}"), None, None).await;
+    assert_eq!((s, b["data"]["id"].as_i64()), (200, Some(package)), "{b}");
+    let (s, b) = app
+        .call("POST", "/api/pets", Some(&token), Some(json!({ "name": "Offline", "type": 1 })))
+        .await;
+    assert_eq!(s, 201, "writes go on: {b}");
+    let (s, b) = app.call("GET", "/api/pets", Some(&token), None).await;
+    assert_eq!((s, b["data"][0]["name"].as_str()), (200, Some("Offline")), "{b}");
+    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!((s, &b["data"]["cache"]), (200, &json!(false)), "{b}");
+    let (s, b) =
+        app.call("POST", "/api/auth/send-code", None, Some(json!({ "phone": phone() }))).await;
+    assert_eq!((s, b["error"].as_str()), (503, Some("unavailable")), "{b}");
+    // Each of these waited at most a Redis command timeout, not for ever.
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+}
+
+/// Signs in with a wrong password (a full Argon2 verification); the status.
+async fn failed_login(app: &TestApp, phone: &str) -> u16 {
+    let body = json!({ "phone": phone, "password": "wrong-password-1" });
+    app.call("POST", "/api/auth/login", None, Some(body)).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_does_not_starve_health_or_cached_reads() {
+    let app = TestApp::spawn().await;
+    let p = phone();
+    app.register(&p).await;
+    app.call("GET", "/api/packages", None, None).await;
+    let flood: Vec<_> = (0..40)
+        .map(|_| {
+            let (app, p) = (&app, p.clone());
+            async move { failed_login(app, &p).await }
+        })
+        .collect();
+    let flood = futures_util::future::join_all(flood);
+    let probes = async {
+        let mut slowest = Duration::ZERO;
+        let mut answered = 0;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(2) {
+            for path in ["/health", "/api/packages"] {
+                let t = Instant::now();
+                let (s, _) = app.call("GET", path, None, None).await;
+                assert_eq!(s, 200, "{path}");
+                slowest = slowest.max(t.elapsed());
+                answered += 1;
+            }
+        }
+        (answered, slowest)
+    };
+    let (statuses, (answered, slowest)) = tokio::join!(flood, probes);
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    // Hashing runs on the blocking pool behind a semaphore: the runtime keeps answering.
+    assert!(answered >= 20, "only {answered} health and cached answers in 2 s of flood");
+    assert!(slowest < Duration::from_millis(500), "a probe waited {slowest:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_its_bound_a_replica_sheds_load_at_once_and_health_still_answers() {
+    let app = TestApp::spawn_with(|c| c.max_in_flight = 2).await;
+    let p = phone();
+    app.register(&p).await;
+    let flood: Vec<_> = (0..16)
+        .map(|_| {
+            let (app, p) = (&app, p.clone());
+            async move {
+                let body = json!({ "phone": p, "password": "wrong-password-1" });
+                let t = Instant::now();
+                let json = [("content-type", "application/json")];
+                let (s, headers, _) = app
+                    .raw(
+                        "POST",
+                        "/api/auth/login",
+                        None,
+                        &json,
+                        Some(body.to_string().into_bytes()),
+                    )
+                    .await;
+                let retry_after =
+                    headers.get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+                (s, retry_after, t.elapsed())
+            }
+        })
+        .collect();
+    let answers = futures_util::future::join_all(flood).await;
+    let shed: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 503).collect();
+    assert!(!shed.is_empty(), "nothing was shed with 16 sign-ins at once and room for 2");
+    assert!(answers.iter().all(|(s, _, _)| *s == 401 || *s == 503), "{answers:?}");
+    for (_, retry_after, took) in &shed {
+        assert_eq!(retry_after.as_deref(), Some("1"));
+        assert!(*took < Duration::from_secs(1), "shed after {took:?}, not at once");
+    }
+    let (s, _) = app.call("GET", "/health", None, None).await;
+    assert_eq!(s, 200);
+}
