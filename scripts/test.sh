@@ -12,6 +12,9 @@ export TEST_NATS_URL="${TEST_NATS_URL:-nats://127.0.0.1:4222}"
 # The contract test drives schemathesis (PyPI) against the running service.
 SCHEMATHESIS="${SCHEMATHESIS:-$(scripts/schemathesis.sh)}"
 export SCHEMATHESIS
+# The manifests under deploy/k8s are validated offline by kubernetes-validate (PyPI).
+KUBERNETES_VALIDATE="${KUBERNETES_VALIDATE:-$(scripts/kubernetes-validate.sh)}"
+export KUBERNETES_VALIDATE
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -15,6 +15,7 @@ mod idempotency;
 mod ids;
 mod jwt;
 mod limits;
+mod manifests;
 mod orders;
 mod pets;
 mod platform;
