@@ -42,7 +42,7 @@ pub(crate) async fn observed<R>(
         elapsed_us = tracing::field::Empty,
     );
     let start = Instant::now();
-    let result = body.instrument(span.clone()).await;
+    let result = body.instrument(span.clone()).await.map_err(|e| e.in_method(q.method));
     let rows = result.as_ref().ok().and_then(rows_of);
     let elapsed = start.elapsed();
     if !span.is_disabled() {

@@ -80,9 +80,34 @@ pub enum Error {
         #[source]
         source: tokio_postgres::Error,
     },
-    /// Any other error reported by the server or the driver.
-    #[error("database error")]
-    Db(#[source] tokio_postgres::Error),
+    /// Any other error reported by the server or the driver. Displays the method, the SQLSTATE
+    /// and the server's message (never its detail, which can quote row values), e.g.
+    /// `Books::by_genre: database error 42P01: relation "bookz" does not exist`.
+    #[error("{}", DbDisplay { method, source })]
+    Db {
+        /// `Trait::method` that ran the statement (empty outside a generated method).
+        method: &'static str,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+struct DbDisplay<'a> {
+    method: &'a str,
+    source: &'a tokio_postgres::Error,
+}
+
+impl fmt::Display for DbDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.method.is_empty() {
+            write!(f, "{}: ", self.method)?;
+        }
+        match self.source.as_db_error() {
+            Some(db) => write!(f, "database error {}: {}", db.code().code(), db.message()),
+            None => write!(f, "database error: {}", self.source),
+        }
+    }
 }
 
 impl Error {
@@ -119,7 +144,7 @@ impl Error {
             | Self::NotNullViolation { source, .. }
             | Self::Decode { source, .. }
             | Self::Connection(source)
-            | Self::Db(source) => Some(source),
+            | Self::Db { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -135,7 +160,7 @@ impl From<tokio_postgres::Error> for Error {
             return if err.code().is_none() && is_io(&err) {
                 Self::Connection(err)
             } else {
-                Self::Db(err)
+                Self::Db { method: "", source: err }
             };
         };
         let name = |s: Option<&str>| s.unwrap_or_default().to_owned();
@@ -149,7 +174,17 @@ impl From<tokio_postgres::Error> for Error {
         } else if code == SqlState::NOT_NULL_VIOLATION {
             Self::NotNullViolation { column: name(db.column()), source: err }
         } else {
-            Self::Db(err)
+            Self::Db { method: "", source: err }
+        }
+    }
+}
+
+impl Error {
+    /// This error as raised by `method` (fills in [`Error::Db`]'s method).
+    pub(crate) fn in_method(self, method: &'static str) -> Self {
+        match self {
+            Self::Db { method: "", source } => Self::Db { method, source },
+            other => other,
         }
     }
 }

@@ -57,3 +57,20 @@ async fn more_than_one_row_for_an_option_is_an_error() {
         Err(Error::TooManyRows { method: "BookRepository::get" })
     ));
 }
+
+#[tokio::test]
+async fn other_server_errors_name_the_method_the_sqlstate_and_the_message() {
+    let db = db().await;
+    let client = db.client().await;
+    let books = PgBookRepository::new(&client);
+    books.insert(&book(1)).await.unwrap();
+    // The schema moved under the running code: the statement fails on the server.
+    client.batch_execute("ALTER TABLE books RENAME TO books_elsewhere").await.unwrap();
+    let err = PgBookRepository::new(&client).get(1).await.unwrap_err();
+    assert!(matches!(err, Error::Db { method: "BookRepository::get", .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "BookRepository::get: database error 42P01: relation \"books\" does not exist"
+    );
+    assert_eq!(err.code().map(|c| c.code()), Some("42P01"));
+}
