@@ -135,10 +135,18 @@ impl fmt::Display for VerifyReport {
         if self.is_ok() {
             return write!(f, "{} statements verified", self.checked);
         }
+        // A statement can have several problems (a parameter and a column): statements are
+        // counted once, problems beside them.
+        let statements =
+            self.problems.iter().map(|p| p.method).collect::<std::collections::BTreeSet<_>>();
+        let problems = match self.problems.len() {
+            1 => "1 problem".to_owned(),
+            n => format!("{n} problems"),
+        };
         writeln!(
             f,
-            "{} of {} statements do not match the database:",
-            self.problems.len(),
+            "{} of {} statements do not match the database ({problems}):",
+            statements.len(),
             self.checked
         )?;
         for p in &self.problems {
