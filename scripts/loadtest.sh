@@ -33,7 +33,7 @@ launch() {
   DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/catcat_load REDIS_URL=redis://127.0.0.1:6379 REDIS_PREFIX="load$$:" \
     NATS_URL=nats://127.0.0.1:4222 NATS_PREFIX="load$$." PORT=18081 RUST_LOG=warn,catcat_api::infra::sms=info \
     ADMIN_PHONE=+8610000000001 ADMIN_PASSWORD=load-admin-1 DATABASE_POOL_SIZE=32 \
-    RATE_LIMIT_IP=1000000000/60 RATE_LIMIT_AUTH_PHONE=1000/60 RATE_LIMIT_AUTH_IP=1000/60 \
+    RATE_LIMIT_IP="${ip_limit:-1000000000/60}" RATE_LIMIT_AUTH_PHONE=1000/60 RATE_LIMIT_AUTH_IP=1000/60 \
     "${isolate[@]}" "$target/release/catcat-api" serve >"$log" 2>&1 &
   api_pid=$!
 }
@@ -161,7 +161,40 @@ for conns in 64 400; do
     printf '%-7s %5s %11s %9s %9s %14s %6s %13s\n' "$kind" "$conns" "$rps" "$p50" "$p99" "$brps" "$ratio" "$spread"
   done
 done
-rm -f "$out" "$out.raw" "$out.ours" "$out.theirs" "$out.ratios"
+
+# The per-IP limiter's cost: the cached path at 64 connections with the limit on (raised so it
+# never trips) and off, alternating restarts of the same binary; and its Redis round trips per
+# request, from the service's own counter against wrk's request count.
+limiter_ab() {
+  : >"$out.on"; : >"$out.off"; : >"$out.trips"
+  for _ in $(seq "$rounds"); do
+    for mode in on off; do
+      kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
+      if [ "$mode" = off ]; then ip_limit=off; else ip_limit=1000000000/60; fi
+      launch isolated
+      until answers /health/ready 2>/dev/null; do alive; pause; done
+      fresh_tokens
+      run "$api/users/$admin_id" "$token" 64
+      read -r rps _ _ <"$out"
+      echo "$rps" >>"$out.$mode"
+      if [ "$mode" = on ]; then
+        requests=$(awk '/requests in/ { print $1 }' "$out.raw")
+        trips=$(curl -sf http://127.0.0.1:18081/metrics | awk '/^rate_limit_store_calls_total/ { s += $2 } END { print s + 0 }')
+        awk -v t="$trips" -v r="$requests" 'BEGIN { printf "%.6f\n", t / r }' >>"$out.trips"
+      fi
+    done
+  done
+  ip_limit=
+  local on off
+  on=$(median <"$out.on"); off=$(median <"$out.off")
+  echo
+  printf 'per-IP limiter A/B (cached path, 64 connections, medians of %s alternating runs): on %s rps, off %s rps, on/off %s
+' \
+    "$rounds" "$on" "$off" "$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
+  echo "limiter Redis round trips per request: $(median <"$out.trips")"
+}
+limiter_ab
+rm -f "$out" "$out.raw" "$out.ours" "$out.theirs" "$out.ratios" "$out.on" "$out.off" "$out.trips"
 echo "cached: catcat answers from its in-process tier (no network trip); the yardstick makes one Redis round trip."
 echo "db: both read one user row from PostgreSQL by primary key per request (catcat: the caller's own row)."
 echo "every run above got only 2xx answers (a run with any other answer stops the script)."

@@ -5,7 +5,7 @@ use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use secrecy::{ExposeSecret, SecretString};
 
-pub use crate::infra::limiter::Rate;
+pub use crate::infra::limiter::{Rate, RateOrOff};
 pub use crate::net::Cidr;
 
 /// Where the service runs.
@@ -106,9 +106,9 @@ pub struct Config {
         value_parser = secret
     )]
     pub admin_password: Option<SecretString>,
-    /// Requests per client IP on every /api route, COUNT/SECONDS (cluster-wide)
+    /// Requests per client IP on every /api route, COUNT/SECONDS (cluster-wide), or off
     #[arg(long, env = "RATE_LIMIT_IP", default_value = "1200/60")]
-    pub rate_limit_ip: Rate,
+    pub rate_limit_ip: RateOrOff,
     /// Attempts per phone at sending codes and signing in, COUNT/SECONDS (failed sign-ins
     /// count double)
     #[arg(long, env = "RATE_LIMIT_AUTH_PHONE", default_value = "10/900")]

@@ -12,8 +12,8 @@ use crate::state::AppState;
 /// The configured limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Every /api request, per client IP.
-    pub ip: Policy,
+    /// Every /api request, per client IP (`None`: off).
+    pub ip: Option<Policy>,
     /// Codes and sign-ins, per phone.
     pub auth_phone: Policy,
     /// Codes and sign-ins, per client IP.
@@ -27,7 +27,7 @@ impl Limits {
     pub fn new(config: &Config) -> Self {
         let policy = |name, rate, on_down| Policy { name, rate, on_down };
         Self {
-            ip: policy("ip", config.rate_limit_ip, OnStoreDown::Open),
+            ip: config.rate_limit_ip.0.map(|rate| policy("ip", rate, OnStoreDown::Open)),
             // Codes cost money: without the store, nothing is sent.
             auth_phone: policy("auth_phone", config.rate_limit_auth_phone, OnStoreDown::Closed),
             auth_ip: policy("auth_ip", config.rate_limit_auth_ip, OnStoreDown::Closed),

@@ -86,12 +86,12 @@ pub async fn ip_limit(
     request: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if !request.uri().path().starts_with("/api/") {
+    let Some(policy) = state.limits.ip.filter(|_| request.uri().path().starts_with("/api/")) else {
         return next.run(request).await;
-    }
+    };
     let (parts, body) = request.into_parts();
     let ClientIp(ip) = ClientIp::of(&parts, &state);
-    if let Err(e) = crate::app::limits::spend(&state, &state.limits.ip, &ip.to_string(), 1).await {
+    if let Err(e) = crate::app::limits::spend(&state, &policy, &ip.to_string(), 1).await {
         return axum::response::IntoResponse::into_response(ApiError::from(e));
     }
     next.run(Request::from_parts(parts, body)).await

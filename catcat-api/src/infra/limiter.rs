@@ -78,6 +78,21 @@ impl std::str::FromStr for Rate {
     }
 }
 
+/// A [`Rate`], or `off` (no limit: something upstream, a gateway, limits already).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateOrOff(pub Option<Rate>);
+
+impl std::str::FromStr for RateOrOff {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim() == "off" {
+            return Ok(Self(None));
+        }
+        s.parse().map(|r| Self(Some(r))).map_err(|e| format!("{e}, or off"))
+    }
+}
+
 /// What a limit does when its store cannot be asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnStoreDown {
@@ -230,6 +245,7 @@ impl Limiter {
         let Some(script) = &self.script else {
             return Ok(self.grant_in_process(key, count, window_ms, want));
         };
+        metrics::counter!("rate_limit_store_calls_total").increment(1);
         let full_key = self.kv.redis_key(key).unwrap_or_default();
         let args = vec![count.to_string(), window_ms.to_string(), want.to_string()];
         let call = self.kv.run::<(u32, u64)>(script, vec![full_key], args);
@@ -280,4 +296,36 @@ fn spend_local(bucket: &Bucket, cost: u32) -> Option<Verdict> {
         return Some(Verdict::Allowed);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_as_count_per_seconds_or_off() {
+        let r: Rate = "600/60".parse().expect("a rate");
+        assert_eq!(r, Rate { count: 600, window: Duration::from_secs(60) });
+        for bad in ["600", "0/60", "600/0", "x/60", "600/sixty", "", "-1/60"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+        assert_eq!("off".parse::<RateOrOff>(), Ok(RateOrOff(None)));
+        assert_eq!("5/1".parse::<RateOrOff>().map(|r| r.0.map(|r| r.count)), Ok(Some(5)));
+        assert!("of".parse::<RateOrOff>().unwrap_err().ends_with("or off"));
+    }
+
+    #[tokio::test]
+    async fn in_process_buckets_admit_the_burst_then_refuse_with_the_wait() {
+        let limiter = Limiter::new(Kv::memory()).await.expect("no store to reach");
+        let policy =
+            Policy { name: "t", rate: "3/60".parse().expect("a rate"), on_down: OnStoreDown::Open };
+        for _ in 0..3 {
+            assert_eq!(limiter.take(&policy, "k", 1).await, Verdict::Allowed);
+        }
+        let Verdict::Limited(wait) = limiter.take(&policy, "k", 1).await else {
+            panic!("the fourth request in a minute is refused");
+        };
+        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "{wait:?}");
+        assert_eq!(limiter.take(&policy, "other", 1).await, Verdict::Allowed, "keys are apart");
+    }
 }
