@@ -13,7 +13,6 @@ use tokio_postgres::NoTls;
 
 use crate::config::{Config, Env, ExposeSecret};
 use crate::infra::cache::Cache;
-use crate::infra::ids::IdGenerator;
 use crate::infra::kv::Kv;
 use crate::infra::local_cache::LocalTier;
 use crate::infra::passwords::Passwords;
@@ -70,7 +69,7 @@ pub struct Application {
     inbox: Inbox,
     shutdown: watch::Sender<bool>,
     /// Stops the worker id lease keeper, which then releases the lease.
-    lease: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
+    lease: Option<crate::infra::lease::Keeper>,
 }
 
 /// A deadpool pool for `url` that sheds load: waiting for a connection is bounded.
@@ -145,29 +144,6 @@ async fn connect_queue(config: &Config, tier: &Arc<LocalTier>) -> Result<Queues,
     }
 }
 
-/// The id generator: on a leased worker id with Redis (kept by a task until the returned
-/// sender stops it), else on `WORKER_ID`.
-async fn worker_ids(
-    config: &Config,
-    kv: &Kv,
-) -> Result<
-    (Arc<IdGenerator>, Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>),
-    StartupError,
-> {
-    let ttl = crate::infra::lease::LEASE_TTL;
-    match crate::infra::lease::Lease::acquire(kv, config.worker_id, ttl).await? {
-        Some((lease, until)) => {
-            tracing::info!(worker = lease.worker(), "worker id leased");
-            let ids = Arc::new(IdGenerator::leased(lease.worker(), until));
-            let (stop, stopped) = watch::channel(false);
-            let keeper =
-                tokio::spawn(crate::infra::lease::keep(lease, ids.clone(), kv.clone(), stopped));
-            Ok((ids, Some((stop, keeper))))
-        }
-        None => Ok((Arc::new(IdGenerator::new(config.worker_id)), None)),
-    }
-}
-
 /// The cache tiers: see [`crate::infra::cache`] for when the in-process tier is on.
 async fn cache_tiers(
     config: &Config,
@@ -206,7 +182,7 @@ impl Application {
             connect_queue(&config, &tier),
         )?;
         let cache = cache_tiers(&config, kv.clone(), tier, nats).await?;
-        let (ids, lease) = worker_ids(&config, &kv).await?;
+        let (ids, lease) = crate::infra::lease::generator(&kv, config.worker_id).await?;
         let limiter = Arc::new(crate::infra::limiter::Limiter::new(kv.clone()).await?);
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,

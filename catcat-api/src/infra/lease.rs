@@ -149,6 +149,27 @@ impl Lease {
     }
 }
 
+/// A running lease keeper: send `true` to stop it, then await it (it releases the lease).
+pub type Keeper = (watch::Sender<bool>, tokio::task::JoinHandle<()>);
+
+/// The id generator: on a leased worker id with Redis (kept by a task until its [`Keeper`] is
+/// stopped), else on `preferred` with no lease (a single node).
+pub async fn generator(
+    kv: &Kv,
+    preferred: u16,
+) -> Result<(Arc<IdGenerator>, Option<Keeper>), LeaseError> {
+    match Lease::acquire(kv, preferred, LEASE_TTL).await? {
+        Some((lease, until)) => {
+            tracing::info!(worker = lease.worker(), "worker id leased");
+            let ids = Arc::new(IdGenerator::leased(lease.worker(), until));
+            let (stop, stopped) = watch::channel(false);
+            let keeper = tokio::spawn(keep(lease, ids.clone(), kv.clone(), stopped));
+            Ok((ids, Some((stop, keeper))))
+        }
+        None => Ok((Arc::new(IdGenerator::new(preferred)), None)),
+    }
+}
+
 /// Keeps `ids` minting under `lease`: renews every third of the time to live and moves the
 /// generator's deadline; a failed renewal leaves the deadline where it was (minting stops
 /// there if none succeeds in time); a lost lease stops minting at once and a new worker id is
