@@ -9,4 +9,5 @@ pub mod local_cache;
 pub mod passwords;
 pub mod queue;
 pub mod sms;
+pub mod stripe;
 pub mod tokens;

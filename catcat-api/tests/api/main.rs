@@ -21,5 +21,6 @@ mod pets;
 mod platform;
 mod queue;
 mod sessions;
+mod stripe;
 mod support;
 mod workflows;
