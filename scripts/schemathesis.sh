@@ -1,21 +1,3 @@
 #!/usr/bin/env bash
-# Makes sure schemathesis (PyPI, pinned) is installed in a virtual environment of its own and
-# prints the path of its `st` command. Installs python3-venv from Debian's packages if needed.
-set -euo pipefail
-version=4.32.5
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/catcat-schemathesis-$version"
-st="$venv/bin/st"
-if [ -x "$st" ] && "$st" --version >/dev/null 2>&1; then
-  echo "$st"
-  exit 0
-fi
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
-fi
-rm -rf "$venv"
-python3 -m venv "$venv" >&2
-"$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version" >&2
-echo "$st"
+# Prints the path of schemathesis's `st` command (PyPI, pinned), installing it if needed.
+exec "$(dirname "$0")/pypi-tool.sh" schemathesis 4.32.5 st

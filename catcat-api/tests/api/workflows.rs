@@ -239,18 +239,26 @@ async fn a_consumer_aborted_after_persisting_and_before_acking_is_redelivered_an
     assert_eq!(counts(&db, id).await, (1, 1), "applied once: one order, one history row");
 }
 
-#[tokio::test]
-async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
+/// A customer with a cat, and an order of theirs booked on a replica whose in-process queue
+/// nobody consumes (so it stays queued): (app, token, customer, pet, that replica — kept, as
+/// dropping it closes its queue — and the order).
+async fn booked_but_not_consumed() -> (TestApp, String, i64, i64, Application, booking::Queued) {
     let app = TestApp::spawn().await;
     let (token, _, customer) = app.register(&phone()).await;
     let pet = add_cat(&app, &token).await;
-    // A replica on the in-process queue that nobody consumes: the order stays queued.
     let mut cfg = app.config.clone();
     cfg.nats_url = None;
-    let built = Application::build(cfg).await.unwrap();
-    let state = built.state().clone();
+    let replica = Application::build(cfg).await.unwrap();
     let caller = Caller { id: customer, role: UserRole::Customer };
-    let queued = booking::book(&state, caller, visit(pet)).await.unwrap();
+    let queued = booking::book(replica.state(), caller, visit(pet)).await.unwrap();
+    (app, token, customer, pet, replica, queued)
+}
+
+#[tokio::test]
+async fn a_queued_order_reads_back_as_queued_before_it_is_saved() {
+    let (_app, token, customer, pet, replica, queued) = booked_but_not_consumed().await;
+    let state = replica.state().clone();
+    let caller = Caller { id: customer, role: UserRole::Customer };
     let detail = orders::detail(&state, caller, queued.order_id).await.unwrap();
     assert_eq!(detail.order.status, OrderStatus::Queued);
     assert_eq!(detail.order.order_no, queued.order_no);
@@ -312,15 +320,8 @@ async fn a_booking_that_could_not_be_queued_is_not_readable_as_queued() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_given_up_by_the_consumer_stops_reading_back_as_queued() {
-    let app = TestApp::spawn().await;
-    let (token, _, customer) = app.register(&phone()).await;
-    let pet = add_cat(&app, &token).await;
-    // Booked on a replica whose in-process queue nobody consumes: only the read-back record.
-    let mut cfg = app.config.clone();
-    cfg.nats_url = None;
-    let built = Application::build(cfg).await.unwrap();
-    let caller = Caller { id: customer, role: UserRole::Customer };
-    let queued = booking::book(built.state(), caller, visit(pet)).await.unwrap();
+    // Only the read-back record exists.
+    let (app, token, customer, pet, _replica, queued) = booked_but_not_consumed().await;
     let (s, b) =
         app.call("GET", &format!("/api/orders/{}", queued.order_id), Some(&token), None).await;
     assert_eq!((s, &b["data"]["status"]), (200, &json!(-1)), "{b}");
