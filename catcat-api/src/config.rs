@@ -55,6 +55,10 @@ pub struct Config {
     /// Connections per replica
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
+    /// Milliseconds a statement may run before PostgreSQL cancels it (0: no limit); migrations
+    /// are exempt
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub database_statement_timeout_ms: u64,
     /// Redis; unset: an in-process store, single node
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<SecretString>,

@@ -51,13 +51,21 @@ pub async fn run(pool: &Pool) -> Result<usize, MigrateError> {
     if current(&PgMigrationRepository::new(&conn).applied().await) {
         return Ok(0);
     }
-    PgMigrationRepository::new(&conn).lock(LOCK_KEY).await?;
-    let result = apply(&mut conn).await;
-    // Unlock even when a migration failed; a dropped connection releases it too.
-    let unlocked = PgMigrationRepository::new(&conn).unlock(LOCK_KEY).await;
-    let ran = result?;
-    unlocked?;
-    Ok(ran)
+    // Waiting for another replica's migrations, and migrating, may take longer than the
+    // statement timeout the pool sets; the connection gets its default back before it returns.
+    let unlimited = |e: tokio_postgres::Error| MigrateError::Repo(e.into());
+    conn.batch_execute("SET statement_timeout = 0").await.map_err(unlimited)?;
+    let result = match PgMigrationRepository::new(&conn).lock(LOCK_KEY).await {
+        Ok(_) => {
+            let applied = apply(&mut conn).await;
+            // Unlock even when a migration failed; a dropped connection releases it too.
+            let unlocked = PgMigrationRepository::new(&conn).unlock(LOCK_KEY).await;
+            applied.and_then(|ran| unlocked.map(|_| ran).map_err(MigrateError::from))
+        }
+        Err(e) => Err(e.into()),
+    };
+    conn.batch_execute("RESET statement_timeout").await.map_err(unlimited)?;
+    result
 }
 
 async fn apply(conn: &mut deadpool_postgres::Object) -> Result<usize, MigrateError> {

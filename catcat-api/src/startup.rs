@@ -73,9 +73,18 @@ pub struct Application {
 }
 
 /// A deadpool pool for `url` that sheds load: waiting for a connection is bounded.
-pub fn database_pool(url: &str, size: usize) -> Result<Pool, StartupError> {
-    let config: tokio_postgres::Config =
+///
+/// Every statement on its connections is cancelled by PostgreSQL after `statement_timeout`
+/// (zero: never), so a stuck query frees its connection instead of holding it; this sets the
+/// connections' `options`, replacing any given in `url`.
+pub fn database_pool(
+    url: &str,
+    size: usize,
+    statement_timeout: Duration,
+) -> Result<Pool, StartupError> {
+    let mut config: tokio_postgres::Config =
         url.parse().map_err(|e: tokio_postgres::Error| StartupError::Database(e.to_string()))?;
+    config.options(format!("-c statement_timeout={}", statement_timeout.as_millis()));
     let manager = Manager::from_config(
         config,
         NoTls,
@@ -95,7 +104,7 @@ pub fn database_pool(url: &str, size: usize) -> Result<Pool, StartupError> {
 
 /// Migrations only (the `migrate` subcommand).
 pub async fn migrate_only(config: &Config) -> Result<usize, StartupError> {
-    let pool = database_pool(config.database_url.expose_secret(), 2)?;
+    let pool = database_pool(config.database_url.expose_secret(), 2, Duration::ZERO)?;
     Ok(crate::migrate::run(&pool).await?)
 }
 
@@ -172,7 +181,11 @@ async fn cache_tiers(
 impl Application {
     /// Connects, migrates, seeds, verifies and binds.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let pool = database_pool(config.database_url.expose_secret(), config.database_pool_size)?;
+        let pool = database_pool(
+            config.database_url.expose_secret(),
+            config.database_pool_size,
+            Duration::from_millis(config.database_statement_timeout_ms),
+        )?;
         let t = std::time::Instant::now();
         // The database, the store and the queue are independent: connect to all three at once.
         let tier = Arc::new(LocalTier::new(crate::infra::cache::LOCAL_ENTRIES));

@@ -95,6 +95,10 @@ impl std::fmt::Debug for Inbox {
 /// How long a delivered, unacknowledged order waits before redelivery.
 pub const ACK_WAIT: Duration = Duration::from_secs(5);
 
+/// The longest a publish may wait for JetStream's acknowledgement (a NATS that is gone must
+/// not hold a booking for the client's whole timeout).
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How many orders a consumer holds at once (all redelivered after [`ACK_WAIT`] if it dies).
 const BATCH: usize = 16;
 
@@ -207,12 +211,16 @@ impl Queue {
                 let publish = jetstream::context::Publish::build()
                     .payload(payload.into())
                     .message_id(id.to_string());
-                let ack = js
-                    .send_publish(names.subject("order.queue"), publish)
+                let sent = async {
+                    js.send_publish(names.subject("order.queue"), publish)
+                        .await
+                        .map_err(err)?
+                        .await
+                        .map_err(err)
+                };
+                let ack = tokio::time::timeout(PUBLISH_TIMEOUT, sent)
                     .await
-                    .map_err(err)?
-                    .await
-                    .map_err(err)?;
+                    .map_err(|_| err("no acknowledgement from JetStream in time"))??;
                 if ack.duplicate {
                     metrics::counter!("queue_duplicates_total").increment(1);
                     return Ok(Published::Duplicate);
@@ -281,8 +289,10 @@ impl Events {
                         .await
                         .map_err(err)
                 };
-                if let Err(e) = sent.await {
-                    tracing::warn!(subject, error = %e, "domain event not published");
+                match tokio::time::timeout(PUBLISH_TIMEOUT, sent).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::warn!(subject, error = %e, "domain event not published"),
+                    Err(_) => tracing::warn!(subject, "domain event not acknowledged in time"),
                 }
             }
             Self::Log => {

@@ -117,3 +117,57 @@ async fn beyond_its_bound_a_replica_sheds_load_at_once_and_health_still_answers(
     let (s, _) = app.call("GET", "/health", None, None).await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn a_statement_that_runs_too_long_is_cancelled_and_migrations_are_exempt() {
+    let name = super::support::unique("catcat_timeout");
+    let url = super::support::create_database(&name).await;
+    let pool = catcat_api::startup::database_pool(&url, 2, Duration::from_millis(200)).unwrap();
+    // Another replica holds the migration lock for 600 ms: waiting for it is one statement
+    // longer than the timeout, and must not fail.
+    let (other, connection) = url
+        .parse::<tokio_postgres::Config>()
+        .unwrap()
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    other.execute("SELECT pg_advisory_lock($1)", &[&0x6361_7463_6174_i64]).await.unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        other.execute("SELECT pg_advisory_unlock($1)", &[&0x6361_7463_6174_i64]).await.unwrap();
+        other
+    });
+    let waited = Instant::now();
+    assert!(catcat_api::migrate::run(&pool).await.unwrap() >= 5);
+    assert!(waited.elapsed() >= Duration::from_millis(500), "it waited for the lock");
+    drop(release.await.unwrap());
+    let client = pool.get().await.unwrap();
+    let start = Instant::now();
+    let err = client.batch_execute("SELECT pg_sleep(3)").await.unwrap_err();
+    assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::QUERY_CANCELED), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    // The connection the migrations used has the pool's timeout back.
+    let row = client.query_one("SHOW statement_timeout", &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "200ms");
+    drop(client);
+    drop(pool);
+    super::support::drop_database(&name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_nats_cut_off_a_booking_answers_503_in_time_and_nothing_is_kept() {
+    let proxy = Cuttable::to(super::support::nats_url().trim_start_matches("nats://")).await;
+    let via = format!("nats://{}", proxy.addr);
+    let app = TestApp::spawn_with(|c| c.nats_url = Some(via.clone())).await;
+    let (token, _, _) = app.register(&phone()).await;
+    let pet = super::fixtures::add_cat(&app, &token).await;
+
+    proxy.cut();
+    let start = Instant::now();
+    let (s, b) = super::fixtures::book(&app, &token, pet, "nats-down-1").await;
+    assert_eq!((s, b["error"].as_str()), (503, Some("unavailable")), "{b}");
+    assert!(start.elapsed() < Duration::from_secs(5), "answered after {:?}", start.elapsed());
+    let (s, b) = app.call("GET", "/api/orders/my", Some(&token), None).await;
+    assert_eq!((s, b["data"]["total"].as_i64()), (200, Some(0)), "{b}");
+}

@@ -335,7 +335,8 @@ async fn concurrent_progress_reports_pass_the_checks_one_at_a_time() {
 #[tokio::test]
 async fn every_repository_matches_the_migrated_schema() {
     let app = TestApp::spawn().await;
-    let pool = catcat_api::startup::database_pool(&super::support::db_url(&app), 2).unwrap();
+    let pool = catcat_api::startup::database_pool(&super::support::db_url(&app), 2, Duration::ZERO)
+        .unwrap();
     let report = catcat_api::repos::verify_all(&pool).await.unwrap();
     assert!(report.is_ok(), "{report}");
     assert!(report.checked > 100, "every statement of every repository: {}", report.checked);
