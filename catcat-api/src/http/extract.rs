@@ -45,8 +45,7 @@ impl ClientIp {
             .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
         let forwarded =
             parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-        let forwarded: Vec<&str> = forwarded.collect();
-        Self(crate::net::client_ip(peer, forwarded.into_iter(), &state.config.trusted_proxies))
+        Self(crate::net::client_ip(peer, forwarded, &state.config.trusted_proxies))
     }
 }
 
