@@ -27,6 +27,15 @@ fn secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value))
 }
 
+/// A currency code: three lower-case ASCII letters.
+fn currency(value: &str) -> Result<String, String> {
+    if value.len() == 3 && value.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(value.to_owned())
+    } else {
+        Err("must be a lower-case ISO 4217 code such as cny or usd".into())
+    }
+}
+
 /// The development JWT secret, refused outside dev mode.
 pub const DEV_JWT_SECRET: &str = "catcat-development-secret-do-not-use-in-production";
 
@@ -110,6 +119,19 @@ pub struct Config {
         value_parser = secret
     )]
     pub admin_password: Option<SecretString>,
+    /// Stripe's API (a local stand-in in tests)
+    #[arg(long, env = "STRIPE_API_BASE", default_value = "https://api.stripe.com", value_parser = NonEmptyStringValueParser::new())]
+    pub stripe_api_base: String,
+    /// Stripe secret key (sk_…); required outside dev, where without it an in-process stand-in
+    /// plays Stripe
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, value_parser = secret)]
+    pub stripe_secret_key: Option<SecretString>,
+    /// Secret of the Stripe webhook endpoint (whsec_…); required with STRIPE_SECRET_KEY
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true, value_parser = secret)]
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// Currency of the package prices, a lower-case ISO code
+    #[arg(long, env = "STRIPE_CURRENCY", default_value = "cny", value_parser = currency)]
+    pub stripe_currency: String,
     /// Requests per client IP on every /api route, COUNT/SECONDS (cluster-wide), or off
     #[arg(long, env = "RATE_LIMIT_IP", default_value = "1200/60")]
     pub rate_limit_ip: RateOrOff,
@@ -203,12 +225,24 @@ impl Config {
                 message: format!("must be 0 to {}", crate::infra::ids::MAX_WORKER),
             });
         }
+        if self.stripe_secret_key.is_some() != self.stripe_webhook_secret.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "STRIPE_WEBHOOK_SECRET",
+                message: "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together".into(),
+            });
+        }
         if self.env == Env::Prod {
             let secret = self.jwt_secret.expose_secret();
             if secret == DEV_JWT_SECRET || secret.len() < 32 {
                 return Err(ConfigError::Invalid {
                     name: "JWT_SECRET",
                     message: "outside dev mode it must be set, at least 32 bytes".into(),
+                });
+            }
+            if self.stripe_secret_key.is_none() || self.stripe_webhook_secret.is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "STRIPE_SECRET_KEY",
+                    message: "outside dev mode Stripe is required: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET".into(),
                 });
             }
             if self.sms_url.is_none() {
@@ -261,7 +295,14 @@ mod tests {
 
     #[test]
     fn an_empty_url_or_secret_is_an_error_not_unset() {
-        for flag in ["--nats-url", "--redis-url", "--jwt-secret", "--sms-url"] {
+        for flag in [
+            "--nats-url",
+            "--redis-url",
+            "--jwt-secret",
+            "--sms-url",
+            "--stripe-secret-key",
+            "--stripe-webhook-secret",
+        ] {
             let refused = Cli::try_parse_from(["catcat-api", flag, ""]);
             assert!(refused.is_err(), "{flag} accepted an empty value");
         }
@@ -270,6 +311,34 @@ mod tests {
     #[test]
     fn half_an_administrator_is_refused() {
         assert!(Cli::try_parse_from(["catcat-api", "--admin-phone", "+8610000000000"]).is_err());
+    }
+
+    #[test]
+    fn prod_refuses_to_start_without_stripe_and_a_key_needs_its_webhook_secret() {
+        let base = [
+            "catcat-api",
+            "--catcat-env",
+            "prod",
+            "--jwt-secret",
+            "a-production-secret-of-enough-length-0123",
+            "--sms-url",
+            "http://sms/send",
+        ];
+        let check = |extra: &[&str]| {
+            let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+            Cli::try_parse_from(args).expect("parses").config.check()
+        };
+        assert!(matches!(check(&[]), Err(ConfigError::Invalid { name: "STRIPE_SECRET_KEY", .. })));
+        let key = ["--stripe-secret-key", "sk_live_x"];
+        assert!(matches!(
+            check(&key),
+            Err(ConfigError::Invalid { name: "STRIPE_WEBHOOK_SECRET", .. })
+        ));
+        assert!(check(&[&key[..], &["--stripe-webhook-secret", "whsec_x"]].concat()).is_ok());
+        let dev_half = Cli::try_parse_from(["catcat-api", "--stripe-secret-key", "sk_test_x"]);
+        assert!(dev_half.expect("parses").config.check().is_err(), "half of Stripe, even in dev");
+        let currency = Cli::try_parse_from(["catcat-api", "--stripe-currency", "CNY"]);
+        assert!(currency.is_err(), "a currency is a lower-case code");
     }
 
     #[test]

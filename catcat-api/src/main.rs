@@ -23,10 +23,11 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    cli.config.check()?;
     catcat_api::telemetry::init(cli.config.env);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            // Serving needs every secret; migrating needs only the database.
+            cli.config.check()?;
             let app = Application::build(cli.config).await?;
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;

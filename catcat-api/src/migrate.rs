@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_access_tokens_valid_after.sql",
         include_str!("../migrations/0005_access_tokens_valid_after.sql"),
     ),
+    (6, "0006_payments.sql", include_str!("../migrations/0006_payments.sql")),
 ];
 
 /// The advisory lock key ("catcat" in ASCII).

@@ -45,6 +45,9 @@ pub enum StartupError {
     /// No worker id could be leased.
     #[error(transparent)]
     Lease(#[from] crate::infra::lease::LeaseError),
+    /// The Stripe client could not be built.
+    #[error("stripe: {0}")]
+    Stripe(#[from] crate::infra::stripe::StripeError),
     /// The port could not be bound.
     #[error("listen: {0}")]
     Listen(#[from] std::io::Error),
@@ -178,6 +181,26 @@ async fn cache_tiers(
     }
 }
 
+/// Stripe as configured, or in dev mode without a key the in-process stand-in.
+fn payments(config: &Config) -> Result<crate::infra::stripe::Payments, StartupError> {
+    use crate::infra::stripe::{DevStripe, Gateway, Payments, Stripe};
+    let currency = config.stripe_currency.clone();
+    Ok(match (&config.stripe_secret_key, &config.stripe_webhook_secret) {
+        (Some(key), Some(hook)) => Payments {
+            gateway: Gateway::Stripe(Stripe::new(&config.stripe_api_base, key.clone())?),
+            webhook_secret: hook.clone(),
+            currency,
+        },
+        _ => {
+            tracing::warn!(
+                "STRIPE_SECRET_KEY is not set: an in-process stand-in plays Stripe (dev mode only); every payment succeeds"
+            );
+            let dev = DevStripe::new();
+            Payments { webhook_secret: dev.webhook_secret(), gateway: Gateway::Dev(dev), currency }
+        }
+    })
+}
+
 impl Application {
     /// Connects, migrates, seeds, verifies and binds.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
@@ -206,6 +229,7 @@ impl Application {
             (None, Env::Dev) => SmsSender::Log,
             (None, Env::Prod) => unreachable!("Config::check refuses prod without SMS_URL"),
         };
+        let payments = payments(&config)?;
         let state = AppState::new(crate::state::Shared {
             pool,
             kv,
@@ -221,6 +245,7 @@ impl Application {
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight as usize)),
             limits: crate::app::limits::Limits::new(&config),
             sms,
+            payments,
             queue,
             events,
             config: Arc::new(config),
@@ -233,6 +258,13 @@ impl Application {
         tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: seeds");
         let addr = format!("{}:{}", state.config.host, state.config.port);
         let listener = TcpListener::bind(&addr).await?;
+        if let crate::infra::stripe::Gateway::Dev(dev) = &state.payments.gateway {
+            let mut own = listener.local_addr()?;
+            if own.ip().is_unspecified() {
+                own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            dev.deliver_to(format!("http://{own}/api/webhooks/stripe"));
+        }
         let (shutdown, _) = watch::channel(false);
         Ok(Self { listener, state, inbox, shutdown, lease })
     }

@@ -57,6 +57,8 @@ pub struct Shared {
     pub ids: Arc<IdGenerator>,
     /// Verification codes.
     pub sms: SmsSender,
+    /// Stripe, or its dev stand-in.
+    pub payments: crate::infra::stripe::Payments,
     /// Where new orders are queued.
     pub queue: Queue,
     /// Where domain events go.

@@ -123,6 +123,7 @@ impl OrderMessage {
             completed_at: None,
             cancelled_at: None,
             cancel_reason: None,
+            paid_at: None,
             created_at: self.booked_at,
             updated_at: now,
         }

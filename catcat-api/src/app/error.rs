@@ -14,6 +14,10 @@ pub enum AppError {
     /// A field breaks a rule.
     #[error("{}: {}", .0.field, .0.message)]
     Invalid(FieldError),
+    /// The request is not what the endpoint reads (a webhook that is not signed or not an
+    /// event).
+    #[error("{0}")]
+    BadRequest(String),
     /// The caller's credentials name nobody (a signed token for a user that no longer exists).
     #[error("authentication required")]
     Unauthenticated,
@@ -47,6 +51,9 @@ pub enum AppError {
     /// The order queue refused the message (retry later).
     #[error("the order queue is unavailable")]
     Queue(#[source] crate::infra::queue::QueueError),
+    /// Stripe refused or could not be reached; nothing was changed.
+    #[error("the payment provider failed")]
+    Payment(#[source] crate::infra::stripe::StripeError),
     /// The SMS gateway failed (retry later).
     #[error("the SMS gateway is unavailable")]
     Sms(#[source] BoxError),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod idempotency;
 pub mod limits;
 pub mod orders;
+pub mod payments;
 pub mod pets;
 pub mod progress;
 pub mod providers;

@@ -9,15 +9,19 @@ use super::booking::{OrderMessage, queued_key};
 use super::{AppError, AppResult, Caller};
 use crate::domain::order::{Actor, Transition, transition};
 use crate::domain::validate;
-use crate::domain::{OrderStatus, ProviderVerify};
+use crate::domain::{OrderStatus, PaymentStatus, ProviderVerify};
 use crate::repos::orders::{
     Order, OrderHistory, OrderHistoryRepository, OrderRepository, PgOrderHistoryRepository,
     PgOrderRepository,
 };
 use crate::repos::packages::{PgPackageRepository, ServicePackage};
+use crate::repos::payments::{PaymentRepository, PgPaymentRepository};
 use crate::repos::pets::{Pet, PgPetRepository};
 use crate::repos::providers::{PgProviderRepository, ProviderRepository};
 use crate::state::AppState;
+
+/// The operator of the moves the service makes itself (a confirmed refund).
+pub const SERVICE_OPERATOR: i64 = 0;
 
 /// A history row for a move of order `order_id` by `operator`.
 pub(crate) fn history(
@@ -168,11 +172,38 @@ pub async fn cancel(
     let from = order.status;
     let to = transition(from, Transition::Cancel, actor, Utc::now(), order.service_at)
         .map_err(|e| AppError::refused(e, "order_not_cancellable"))?;
-    let code = "order_not_cancellable";
-    guarded(s, id, caller, (from, to), reason.clone(), code, async |orders, now| {
-        orders.cancel(id, from, to, reason.as_deref(), now).await
+    let row = history(s, id, Some(from), to, caller.id, reason.clone())?;
+    // Under the order's row lock (which a payment's webhook takes first too), a paid order is
+    // refunded before it is cancelled: if Stripe fails, nothing is cancelled and a retry is
+    // safe (the refund's idempotency key is the order's). The order becomes Refunded when
+    // Stripe confirms the refund.
+    repo_runtime::transaction(&s.pool, async |tx| {
+        let orders = PgOrderRepository::new(tx);
+        if orders.lock(id).await?.is_none_or(|o| o.status != from) {
+            return Err(AppError::conflict(
+                "order_not_cancellable",
+                "the order changed meanwhile; reload it",
+            ));
+        }
+        let payments = PgPaymentRepository::new(tx);
+        if let Some(paid) =
+            payments.lock_by_order(id).await?.filter(|p| p.status == PaymentStatus::Succeeded)
+        {
+            let refund = s
+                .payments
+                .gateway
+                .create_refund(&paid.payment_intent_id, &super::payments::refund_key(id))
+                .await
+                .map_err(AppError::Payment)?;
+            payments.refund_asked(paid.id, &refund.id, Utc::now()).await?;
+        }
+        orders.cancel(id, from, to, reason.as_deref(), Utc::now()).await?;
+        PgOrderHistoryRepository::new(tx).insert(&row).await?;
+        Ok(())
     })
-    .await
+    .await?;
+    after_move(s, id, caller.id, from, to).await?;
+    Ok(to)
 }
 
 /// The caller as an approved provider, or 404 (they cannot see other people's orders).
@@ -192,6 +223,9 @@ pub async fn accept(s: &AppState, caller: Caller, id: i64) -> AppResult<OrderSta
     }
     if order.provider_id.is_some_and(|p| p != caller.id) {
         return Err(AppError::NotFound);
+    }
+    if order.status == OrderStatus::Pending && order.paid_at.is_none() {
+        return Err(AppError::conflict("order_not_paid", "the order is not paid yet"));
     }
     let from = order.status;
     let to = transition(from, Transition::Accept, Actor::Provider, Utc::now(), order.service_at)

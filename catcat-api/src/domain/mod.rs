@@ -3,6 +3,7 @@
 
 pub mod enums;
 pub mod order;
+pub mod payment;
 pub mod validate;
 
 pub use enums::*;

@@ -58,6 +58,16 @@ pub enum ApiError {
     /// retry in a second (another replica may take it).
     #[error("the service is busy; retry in a second")]
     Overloaded,
+    /// Stripe refused the call (502) or could not be reached (503); nothing was changed, and
+    /// a retry is safe.
+    #[error("{}", if *.unavailable { "the payment provider is unavailable; nothing was changed, retry later" } else { "the payment provider refused the request; nothing was changed" })]
+    PaymentProvider {
+        /// Unreachable (503) rather than refusing (502).
+        unavailable: bool,
+        /// What Stripe said, logged only.
+        #[source]
+        cause: BoxError,
+    },
     /// A dependency is saturated or down; retry later.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -82,18 +92,23 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_field",
     "method_not_allowed",
     "not_a_customer",
+    "not_the_customer",
     "not_found",
     "not_ready",
     "order_not_acceptable",
     "order_not_cancellable",
     "order_not_completable",
     "order_not_completed",
+    "order_not_paid",
+    "order_not_payable",
     "order_not_in_service",
     "order_not_startable",
     "own_account",
     "overloaded",
     "own_order",
     "payload_too_large",
+    "payment_provider_error",
+    "payment_provider_unavailable",
     "pet_has_orders",
     "phone_taken",
     "progress_out_of_order",
@@ -156,6 +171,8 @@ impl ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PaymentProvider { unavailable: true, .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PaymentProvider { unavailable: false, .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -173,6 +190,8 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable(_) => "unavailable",
             Self::Overloaded => "overloaded",
+            Self::PaymentProvider { unavailable: true, .. } => "payment_provider_unavailable",
+            Self::PaymentProvider { unavailable: false, .. } => "payment_provider_error",
             Self::Internal(_) => "internal",
         }
     }
@@ -221,6 +240,11 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid(f) => Self::Invalid(f),
+            AppError::BadRequest(m) => Self::BadRequest(m),
+            AppError::Payment(e) => Self::PaymentProvider {
+                unavailable: matches!(e, crate::infra::stripe::StripeError::Unavailable(_)),
+                cause: e.into(),
+            },
             AppError::Unauthenticated => Self::Unauthorized,
             AppError::NotFound => Self::NotFound,
             AppError::Forbidden { code, message } => Self::Forbidden { code, message },
@@ -250,6 +274,10 @@ impl ApiError {
             Self::Unavailable(cause) => {
                 tracing::warn!(cause = %crate::telemetry::chain(cause.as_ref()), "dependency unavailable");
                 "service temporarily unavailable, retry later".to_owned()
+            }
+            Self::PaymentProvider { cause, .. } => {
+                tracing::warn!(cause = %crate::telemetry::chain(cause.as_ref()), "payment provider failed");
+                self.to_string()
             }
             other => other.to_string(),
         };

@@ -142,6 +142,19 @@ where
                 "expected a JSON body with `Content-Type: application/json`".into(),
             ));
         }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&bytes).map(Self)
+    }
+}
+
+/// The body's exact bytes, within the body limit (beyond it: 413 in the envelope).
+#[derive(Debug)]
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge
@@ -149,7 +162,7 @@ where
                 ApiError::BadRequest(e.body_text())
             }
         })?;
-        parse_json(&bytes).map(Self)
+        Ok(Self(bytes))
     }
 }
 

@@ -45,6 +45,7 @@ pub mod health;
 pub mod openapi;
 pub mod orders;
 pub mod packages;
+pub mod payments;
 pub mod pets;
 pub mod progress;
 pub mod providers;
@@ -113,7 +114,7 @@ macro_rules! resources {
 }
 
 resources!(
-    public: health, auth, users, pets, packages, orders, progress, providers, reviews;
+    public: health, auth, users, pets, packages, orders, payments, progress, providers, reviews;
     admin: admin
 );
 

@@ -134,6 +134,8 @@ pub(crate) struct OrderView {
     cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Why cancelled.
     cancel_reason: Option<String>,
+    /// When paid; providers are offered an order only once it is.
+    paid_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Booked.
     created_at: chrono::DateTime<chrono::Utc>,
     /// Last changed.
@@ -161,6 +163,7 @@ impl From<crate::repos::orders::Order> for OrderView {
             completed_at: o.completed_at,
             cancelled_at: o.cancelled_at,
             cancel_reason: o.cancel_reason,
+            paid_at: o.paid_at,
             created_at: o.created_at,
             updated_at: o.updated_at,
         }

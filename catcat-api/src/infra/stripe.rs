@@ -4,9 +4,9 @@
 //! once). Webhook signatures (`Stripe-Signature`) are verified on the raw bytes before anything
 //! is parsed.
 //!
-//! Not wired to the order workflows yet (payments are the next step of the cluster issue); the
-//! client and the verification are tested against a local stand-in that speaks Stripe's
-//! protocol.
+//! [`Gateway`] is what the payment workflows ([`crate::app::payments`]) call: this client, or in
+//! dev mode without a key [`DevStripe`], an in-process stand-in that lets every intent succeed
+//! and delivers Stripe's signed webhooks to the service itself.
 
 use std::time::Duration;
 
@@ -171,6 +171,156 @@ impl Stripe {
             tokio::time::sleep(*delay).await;
             attempt += 1;
         }
+    }
+}
+
+/// What the service pays through, with the secret its webhooks are signed with.
+#[derive(Debug, Clone)]
+pub struct Payments {
+    /// Stripe, or the dev stand-in.
+    pub gateway: Gateway,
+    /// Signs `POST /api/webhooks/stripe`.
+    pub webhook_secret: SecretString,
+    /// The currency of the prices, lower-case ISO.
+    pub currency: String,
+}
+
+/// Stripe over HTTP, or the in-process stand-in of dev mode.
+#[derive(Debug, Clone)]
+pub enum Gateway {
+    /// Stripe's API (or a stand-in speaking its protocol).
+    Stripe(Stripe),
+    /// Dev mode without a key: intents succeed, webhooks come from inside.
+    Dev(DevStripe),
+}
+
+impl Gateway {
+    /// See [`Stripe::create_payment_intent`].
+    pub async fn create_payment_intent(
+        &self,
+        amount: i64,
+        currency: &str,
+        order_id: i64,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, StripeError> {
+        match self {
+            Self::Stripe(s) => {
+                s.create_payment_intent(amount, currency, order_id, idempotency_key).await
+            }
+            Self::Dev(d) => Ok(d.payment_intent(amount, currency, order_id)),
+        }
+    }
+
+    /// See [`Stripe::create_refund`].
+    pub async fn create_refund(
+        &self,
+        payment_intent: &str,
+        idempotency_key: &str,
+    ) -> Result<Refund, StripeError> {
+        match self {
+            Self::Stripe(s) => s.create_refund(payment_intent, idempotency_key).await,
+            Self::Dev(d) => Ok(d.refund(payment_intent)),
+        }
+    }
+}
+
+/// Plays Stripe inside the service (dev mode without `STRIPE_SECRET_KEY`): every intent
+/// succeeds and every refund is confirmed, each by a signed webhook posted to the service's own
+/// `/api/webhooks/stripe` a moment later, as Stripe would.
+#[derive(Debug, Clone)]
+pub struct DevStripe {
+    secret: String,
+    target: std::sync::Arc<std::sync::OnceLock<String>>,
+    http: reqwest::Client,
+}
+
+impl Default for DevStripe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DevStripe {
+    /// A stand-in with a fresh webhook secret.
+    pub fn new() -> Self {
+        Self {
+            secret: format!("whsec_dev_{:032x}", rand::random::<u128>()),
+            target: Default::default(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The secret its webhooks are signed with.
+    pub fn webhook_secret(&self) -> SecretString {
+        SecretString::from(self.secret.clone())
+    }
+
+    /// Where to deliver the webhooks: the service's own endpoint, once it is bound.
+    pub fn deliver_to(&self, url: String) {
+        let _ = self.target.set(url);
+    }
+
+    fn payment_intent(&self, amount: i64, currency: &str, order_id: i64) -> PaymentIntent {
+        let id = format!("pi_dev_{order_id}");
+        let object = serde_json::json!({
+            "id": id, "object": "payment_intent", "amount": amount, "currency": currency,
+            "status": "succeeded", "payment_method_types": ["card"],
+            "metadata": { "order_id": order_id.to_string() },
+        });
+        self.deliver("payment_intent.succeeded", object);
+        PaymentIntent {
+            client_secret: format!("{id}_secret_dev"),
+            id,
+            amount,
+            currency: currency.to_owned(),
+            status: "requires_payment_method".into(),
+        }
+    }
+
+    fn refund(&self, payment_intent: &str) -> Refund {
+        let object = serde_json::json!({
+            "id": format!("ch_dev_{payment_intent}"), "object": "charge",
+            "payment_intent": payment_intent, "refunded": true,
+        });
+        self.deliver("charge.refunded", object);
+        Refund { id: format!("re_dev_{payment_intent}"), status: "succeeded".into() }
+    }
+
+    /// Posts the event, signed, after the answer that caused it; a few tries, as Stripe does.
+    fn deliver(&self, kind: &'static str, object: serde_json::Value) {
+        let Some(url) = self.target.get().cloned() else {
+            tracing::warn!(kind, "dev Stripe: no endpoint to deliver to yet");
+            return;
+        };
+        let event = serde_json::json!({
+            "id": format!("evt_dev_{:024x}", rand::random::<u128>() >> 32),
+            "object": "event", "type": kind, "data": { "object": object },
+        });
+        let body = event.to_string();
+        let (http, secret) = (self.http.clone(), self.secret.clone());
+        tokio::spawn(async move {
+            for attempt in 0..3u64 {
+                tokio::time::sleep(Duration::from_millis(100 + 1000 * attempt)).await;
+                let header = sign(body.as_bytes(), &secret, chrono::Utc::now().timestamp());
+                let sent = http
+                    .post(&url)
+                    .header("Stripe-Signature", header)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(answer) if answer.status().is_success() => {
+                        tracing::info!(kind, "dev Stripe: webhook delivered");
+                        return;
+                    }
+                    Ok(answer) => {
+                        tracing::warn!(kind, status = %answer.status(), "dev Stripe: webhook refused");
+                    }
+                    Err(e) => tracing::warn!(kind, error = %e, "dev Stripe: webhook not delivered"),
+                }
+            }
+        });
     }
 }
 

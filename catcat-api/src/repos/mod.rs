@@ -5,6 +5,7 @@
 pub mod migrations;
 pub mod orders;
 pub mod packages;
+pub mod payments;
 pub mod pets;
 pub mod providers;
 pub mod users;
@@ -26,5 +27,7 @@ pub async fn verify_all(pool: &Pool) -> repo_runtime::Result<VerifyReport> {
     report.merge(orders::PgIdempotencyRepository::new(pool).verify().await?);
     report.merge(providers::PgProviderRepository::new(pool).verify().await?);
     report.merge(providers::PgReviewRepository::new(pool).verify().await?);
+    report.merge(payments::PgPaymentRepository::new(pool).verify().await?);
+    report.merge(payments::PgStripeEventRepository::new(pool).verify().await?);
     Ok(report)
 }

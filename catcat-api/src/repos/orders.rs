@@ -49,6 +49,8 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Why cancelled.
     pub cancel_reason: Option<String>,
+    /// When its payment succeeded (providers are offered paid orders only).
+    pub paid_at: Option<DateTime<Utc>>,
     /// Booked.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -91,9 +93,9 @@ pub trait OrderRepository {
         offset: i64,
     ) -> Result<Page<Order>>;
 
-    /// Pending orders nobody has taken, soonest first; optionally on one day.
+    /// Paid pending orders nobody has taken, soonest first; optionally on one day.
     #[sql(
-        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE status = @pending AND provider_id IS NULL AND service_at > @now <<if some(day)>>AND service_at >= @day AND service_at < @day + interval '1 day'<</if>> ORDER BY service_at, id <<paginate>>"
+        "SELECT <<columns>>, <<total>> FROM <<table>> WHERE status = @pending AND provider_id IS NULL AND paid_at IS NOT NULL AND service_at > @now <<if some(day)>>AND service_at >= @day AND service_at < @day + interval '1 day'<</if>> ORDER BY service_at, id <<paginate>>"
     )]
     async fn available(
         &self,
@@ -123,9 +125,9 @@ pub trait OrderRepository {
     #[sql("SELECT COALESCE(SUM(price), 0) FROM <<table>> WHERE status = @completed")]
     async fn revenue(&self, completed: OrderStatus) -> Result<Decimal>;
 
-    /// Pending → Accepted by a provider.
+    /// Pending → Accepted by a provider, once paid.
     #[sql(
-        "UPDATE <<table>> SET status = @to, provider_id = @provider_id, accepted_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id IS NULL"
+        "UPDATE <<table>> SET status = @to, provider_id = @provider_id, accepted_at = @now, updated_at = @now WHERE id = @id AND status = @from AND provider_id IS NULL AND paid_at IS NOT NULL"
     )]
     async fn accept(
         &self,
@@ -172,6 +174,26 @@ pub trait OrderRepository {
         from: OrderStatus,
         to: OrderStatus,
         reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Marks the order paid (`paid_at` now) or, with `None`, unpaid again (its payment was
+    /// refunded while the order goes on).
+    #[sql("UPDATE <<table>> SET paid_at = @paid_at, updated_at = @now WHERE id = @id")]
+    async fn set_paid(
+        &self,
+        id: i64,
+        paid_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// Cancelled → Refunded, when the refund is confirmed.
+    #[sql("UPDATE <<table>> SET status = @to, updated_at = @now WHERE id = @id AND status = @from")]
+    async fn refunded(
+        &self,
+        id: i64,
+        from: OrderStatus,
+        to: OrderStatus,
         now: DateTime<Utc>,
     ) -> Result<u64>;
 }

@@ -183,6 +183,7 @@ async fn taken_unassigned_and_strangers_get_404_and_too_late_is_409() {
     assert_eq!(s, 202, "{b}");
     let order = b["data"]["orderId"].as_i64().unwrap();
     persisted(&app, &customer, order).await;
+    super::fixtures::paid(&app, &customer, order).await;
     let (sitter, _) = provider(&app).await;
     let (other, _) = provider(&app).await;
     let (s, _) =

@@ -78,3 +78,15 @@ pub(crate) async fn provider(app: &TestApp) -> (String, i64) {
     assert_eq!(s, 409, "decided once");
     (login(app, &p, "secret-pass-1").await, id)
 }
+
+/// Pays for a persisted order as its customer would: the intent, then Stripe's
+/// `payment_intent.succeeded`; the intent's id.
+pub(crate) async fn paid(app: &TestApp, token: &str, id: i64) -> String {
+    use super::stripe_stand_in::{deliver, event, intent};
+    let (s, b) = app.call("POST", &format!("/api/orders/{id}/pay"), Some(token), None).await;
+    assert_eq!(s, 200, "{b}");
+    let pi = b["data"]["paymentIntentId"].as_str().unwrap().to_owned();
+    let (s, b) = deliver(app, &event("payment_intent.succeeded", intent(&pi))).await;
+    assert_eq!((s, b["data"]["outcome"].as_str()), (200, Some("applied")), "{b}");
+    pi
+}

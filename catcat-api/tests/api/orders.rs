@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::described::described;
-use super::fixtures::{add_cat, book, book_body, booking, persisted, provider};
+use super::fixtures::{add_cat, book, book_body, booking, paid, persisted, provider};
 use super::support::{TestApp, phone};
 
 #[tokio::test]
@@ -29,9 +29,33 @@ async fn the_whole_customer_journey() {
     assert_eq!(detail["price"], json!(50.0), "the price is copied from the package");
 
     let (sitter, sitter_id) = provider(&app).await;
-    let (s, b) = app.call("GET", "/api/provider/orders/available", Some(&sitter), None).await;
+    let offered = async |app: &TestApp| {
+        let (s, b) = app.call("GET", "/api/provider/orders/available", Some(&sitter), None).await;
+        assert_eq!(s, 200, "{b}");
+        let offered = b["data"]["items"].as_array().unwrap().iter().any(|o| o["id"] == order);
+        (offered, s, b)
+    };
+    assert!(!offered(&app).await.0, "not offered to providers before it is paid");
+    let (s, b) =
+        app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
+    assert_eq!((s, b["error"].as_str()), (409, Some("order_not_paid")), "{b}");
+    let (s, b) = app.call("POST", &format!("/api/orders/{order}/pay"), Some(&customer), None).await;
+    assert_eq!(
+        (s, b["data"]["amount"].as_f64(), b["data"]["status"].as_i64()),
+        (200, Some(50.0), Some(0)),
+        "{b}"
+    );
+    described(&doc, "POST", "/api/orders/{id}/pay", s, &b);
+    let pi = b["data"]["paymentIntentId"].as_str().unwrap();
+    let event = super::stripe_stand_in::event(
+        "payment_intent.succeeded",
+        super::stripe_stand_in::intent(pi),
+    );
+    let (s, b) = super::stripe_stand_in::deliver(&app, &event).await;
     assert_eq!(s, 200, "{b}");
-    assert!(b["data"]["items"].as_array().unwrap().iter().any(|o| o["id"].as_i64() == Some(order)));
+    described(&doc, "POST", "/api/webhooks/stripe", s, &b);
+    let (offered, s, b) = offered(&app).await;
+    assert!(offered, "offered once paid: {b}");
     described(&doc, "GET", "/api/provider/orders/available", s, &b);
     let (s, b) =
         app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;
@@ -59,7 +83,9 @@ async fn the_whole_customer_journey() {
         .iter()
         .map(|h| (h["fromStatus"].as_i64(), h["toStatus"].as_i64().unwrap()))
         .collect();
-    assert_eq!(moves, [(Some(-1), 0), (Some(0), 1), (Some(1), 2), (Some(2), 3)]);
+    // Saved, paid (the status stays Pending), accepted, started, completed.
+    assert_eq!(moves, [(Some(-1), 0), (Some(0), 0), (Some(0), 1), (Some(1), 2), (Some(2), 3)]);
+    assert_eq!(d["data"]["history"][1]["remark"], "paid");
     assert_eq!(
         (d["data"]["package"]["name"].as_str(), d["data"]["pet"]["name"].as_str()),
         (Some("标准护理"), Some("Mochi"))
@@ -164,6 +190,7 @@ async fn refused_transitions_and_the_404_matrix() {
     }
 
     let (sitter, _) = provider(&app).await;
+    paid(&app, &customer, order).await;
     let (s, _) = app.call("POST", &format!("/api/orders/{order}/start"), Some(&sitter), None).await;
     assert_eq!(s, 404, "not their order yet");
     let (s, _) =
@@ -313,6 +340,7 @@ async fn concurrent_progress_reports_pass_the_checks_one_at_a_time() {
     let (_, b) = book(&app, &customer, pet, "race").await;
     let order = b["data"]["orderId"].as_i64().unwrap();
     persisted(&app, &customer, order).await;
+    paid(&app, &customer, order).await;
     let (sitter, _) = provider(&app).await;
     let (s, _) =
         app.call("POST", &format!("/api/orders/{order}/accept"), Some(&sitter), None).await;

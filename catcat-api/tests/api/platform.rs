@@ -114,7 +114,7 @@ async fn three_replicas_starting_at_once_migrate_once() {
     let db = unique("catcat_race");
     let url = create_database(&db).await;
     let (sms, _) = sms_stand_in().await;
-    let builds = (0..3).map(|_| Application::build(config(&url, &sms)));
+    let builds = (0..3).map(|_| Application::build(config(&url, &sms, "http://127.0.0.1:9")));
     let apps = futures_util::future::join_all(builds).await;
     assert!(
         apps.iter().all(Result::is_ok),
@@ -191,7 +191,7 @@ async fn the_openapi_document_describes_the_routes() {
         "request schemas use the JSON field names: {register}"
     );
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    assert_eq!(paths.len(), 40, "every route path of the router but /metrics and /openapi.json");
+    assert_eq!(paths.len(), 42, "every route path of the router but /metrics and /openapi.json");
 
     // Every answer of every operation has a body: the error envelope, or for 2xx the success
     // envelope with `data` typed by the operation.
@@ -222,7 +222,7 @@ async fn the_openapi_document_describes_the_routes() {
             }
         }
     }
-    assert_eq!(operations, 47, "every operation is described");
+    assert_eq!(operations, 49, "every operation is described");
     assert!(answers > 3 * operations, "{answers} answers described for {operations} operations");
     // The error envelope described is the one sent: same fields, none missing, none extra.
     let (s, refused) =

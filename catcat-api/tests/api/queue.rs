@@ -53,7 +53,7 @@ async fn a_consumer_killed_mid_stream_and_restarted_persists_every_order_once() 
 
     // A consumer starts, and is stopped while it works through the stream.
     let (sms, _) = sms_stand_in().await;
-    let mut cfg = config(&first_db_url(&first), &sms);
+    let mut cfg = config(&first_db_url(&first), &sms, "http://127.0.0.1:9");
     cfg.nats_prefix = first.nats_prefix.clone();
     let (db, conn) = first_db_url(&first)
         .parse::<tokio_postgres::Config>()

@@ -94,6 +94,8 @@ pub(crate) struct TestApp {
     pub(crate) base: String,
     pub(crate) http: reqwest::Client,
     pub(crate) outbox: Outbox,
+    /// The Stripe stand-in the app calls (shared by its replicas).
+    pub(crate) stripe: super::stripe_stand_in::Shared,
     pub(crate) db: String,
     pub(crate) nats_prefix: String,
     pub(crate) shutdown: Shutdown,
@@ -106,7 +108,7 @@ pub(crate) struct TestApp {
 }
 
 /// The configuration a test app runs with.
-pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
+pub(crate) fn config(db_url: &str, sms_url: &str, stripe_url: &str) -> Config {
     Config {
         env: Env::Dev,
         host: "127.0.0.1".into(),
@@ -123,6 +125,10 @@ pub(crate) fn config(db_url: &str, sms_url: &str) -> Config {
         jwt_audience: "catcat-api".into(),
         worker_id: 1,
         sms_url: Some(sms_url.into()),
+        stripe_api_base: stripe_url.into(),
+        stripe_secret_key: Some(SecretString::from(super::stripe_stand_in::KEY)),
+        stripe_webhook_secret: Some(SecretString::from(super::stripe_stand_in::WEBHOOK_SECRET)),
+        stripe_currency: "cny".into(),
         admin_phone: Some("+8610000000000".into()),
         admin_password: Some(SecretString::from("admin-password-1")),
         rate_limit_ip: "100000/60".parse().unwrap(),
@@ -147,12 +153,18 @@ impl TestApp {
         let db = unique("catcat_test");
         let db_url = create_database(&db).await;
         let (sms_url, outbox) = sms_stand_in().await;
-        let mut cfg = config(&db_url, &sms_url);
+        let (stripe_url, stripe) = super::stripe_stand_in::stand_in().await;
+        let mut cfg = config(&db_url, &sms_url, &stripe_url);
         change(&mut cfg);
-        Self::start(cfg, db, outbox, true).await
+        Self::start(cfg, db, (outbox, stripe), true).await
     }
 
-    async fn start(config: Config, db: String, outbox: Outbox, owner: bool) -> Self {
+    async fn start(
+        config: Config,
+        db: String,
+        (outbox, stripe): (Outbox, super::stripe_stand_in::Shared),
+        owner: bool,
+    ) -> Self {
         let nats_prefix = config.nats_prefix.clone();
         let app = Application::build(config.clone()).await.expect("the service starts");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -164,6 +176,7 @@ impl TestApp {
             base,
             http: reqwest::Client::new(),
             outbox,
+            stripe,
             db,
             nats_prefix,
             shutdown,
@@ -175,7 +188,8 @@ impl TestApp {
     /// Another replica of this service: same database, Redis key space, NATS names, secrets
     /// and SMS stand-in, its own port and process state.
     pub(crate) async fn replica(&self) -> Self {
-        Self::start(self.config.clone(), self.db.clone(), self.outbox.clone(), false).await
+        let stand_ins = (self.outbox.clone(), self.stripe.clone());
+        Self::start(self.config.clone(), self.db.clone(), stand_ins, false).await
     }
 
     /// `METHOD path` with an optional bearer token and JSON body; (status, body).
