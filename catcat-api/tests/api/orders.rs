@@ -180,6 +180,7 @@ async fn refused_transitions_and_the_404_matrix() {
         ("GET", format!("/api/orders/{order}/progress"), None),
         ("POST", format!("/api/orders/{order}/cancel"), None),
         ("POST", format!("/api/orders/{order}/accept"), None),
+        ("POST", format!("/api/orders/{order}/pay"), None),
         ("POST", format!("/api/orders/{order}/start"), None),
         ("POST", format!("/api/orders/{order}/complete"), None),
         ("POST", format!("/api/orders/{order}/progress"), Some(json!({ "status": 1 }))),

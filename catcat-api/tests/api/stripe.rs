@@ -49,3 +49,26 @@ async fn stripe_errors_are_reported_as_stripe_worded_them_and_not_retried() {
     let err = gone.create_payment_intent(1000, "cny", 7, "order-7-pay").await.unwrap_err();
     assert!(matches!(err, StripeError::Unavailable(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn the_client_speaks_tls_to_an_https_base() {
+    // Stripe is https: the client must open a TLS handshake (a record starting 0x16), not send
+    // plain HTTP or refuse the scheme.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("https://{}", listener.local_addr().unwrap());
+    let first_bytes = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = [0u8; 3];
+        socket.read_exact(&mut head).await.unwrap();
+        head
+    });
+    let stripe = Stripe::new(&base, SecretString::from(KEY)).unwrap();
+    let err = stripe.create_payment_intent(1000, "cny", 1, "order-1-intent").await.unwrap_err();
+    assert!(matches!(err, StripeError::Unavailable(_)), "{err:?}");
+    let head = tokio::time::timeout(std::time::Duration::from_secs(5), first_bytes)
+        .await
+        .expect("the client never connected")
+        .unwrap();
+    assert_eq!(head, [0x16, 0x03, 0x01], "a TLS handshake record, not {head:?}");
+}
