@@ -40,6 +40,9 @@ set -a
 # shellcheck disable=SC1090
 . "$env_file"
 set +a
+# Every request of the load checks comes from this host's one address: the per-IP limit is
+# raised so that it runs on every request without tripping (tests/api/limits.rs proves it holds).
+export RATE_LIMIT_IP="${RATE_LIMIT_IP:-100000000/60}"
 compose() { docker-compose -p "$project" -f "$root/deploy/compose.yaml" "$@"; }
 work=$(mktemp -d)
 teardown() {
@@ -99,11 +102,116 @@ if [ "${SMOKE:-0}" = 1 ]; then
   exit 0
 fi
 
-# Per-replica memory (docker stats), idle.
-mem() { docker stats --no-stream --format '{{.Name}} {{.MemUsage}}' | grep -E "${project}_api[0-9]" | sed 's/ \/.*//' | sort; }
-say "idle memory per replica:"
-mem | sed 's/^/  /'
+command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+# The balancer's own address on the compose network: load goes there directly, not through the
+# engine's port proxy.
+lb_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "${project}_balancer_1")
+lb="http://$lb_ip:8080"
+me=$(curl -fsS -H "Authorization: Bearer $tok" "$base/api/users/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
+duration="${DURATION:-10s}"
+# wrk in the background on PATH with CONNS connections for SECONDS; its report in FILE.
+load() { wrk -t2 -c"$2" -d"$3" --latency -H "Authorization: Bearer $tok" "$lb$1" >"$4" 2>&1 & }
+# "requests non-2xx socket-errors rps p50 p99" from a wrk report.
+figures() {
+  python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+req = int(re.search(r"(\d+) requests in", t).group(1))
+non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", t)) else 0
+m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+errors = sum(int(x) for x in m.groups()) if m else 0
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", t, re.M))
+print(req, non2xx, errors, rps, lat.get("50", "?"), lat.get("99", "?"))
+print(f"({non2xx} non-2xx, {errors} socket errors)" if non2xx or errors else "", file=sys.stderr)
+PY
+}
+rows=()
+row() { rows+=("$(printf '%-46s %-14s %-36s %s' "$1" "$2" "$3" "$4")"); }
+
+# Memory per replica (docker stats).
+mem() { docker stats --no-stream --format '{{.Name}} {{.MemUsage}}' | grep -E "${project}_api[0-9]" | sed 's/ \/.*//' | awk '{print $2}' | paste -sd' '; }
+idle_mem=$(mem)
+
+# Throughput at 400 connections through the balancer, cached and database-bound paths.
+for path in "/api/users/$me" /api/users/me; do
+  say "load: $path, 400 connections, $duration"
+  load "$path" 400 "$duration" "$work/wrk.txt"
+  sleep 3
+  loaded_mem=$(mem)
+  wait
+  read -r req non2xx errors rps p50 p99 < <(figures "$work/wrk.txt" 2>"$work/kinds")
+  row "load $path" "400 conns" "$rps req/s, p50 $p50, p99 $p99" "$((non2xx + errors)) failed of $req $(cat "$work/kinds")"
+done
+
+# A replica gets SIGTERM under load: it drains (readiness 503, the balancer stops routing to
+# it, in-flight requests finish); nothing fails; the engine restarts it and it rejoins.
+graceful() {
+  local what=$1 action=$2
+  say "load + $what"
+  load /api/users/me 64 20s "$work/wrk.txt"
+  sleep 4
+  eval "$action"
+  wait
+  read -r req non2xx errors rps _ _ < <(figures "$work/wrk.txt" 2>"$work/kinds")
+  row "$what" "64 conns, 20 s" "$rps req/s" "$((non2xx + errors)) failed of $req $(cat "$work/kinds")"
+}
+graceful "docker kill -s TERM api2" "docker kill -s TERM ${project}_api2_1 >/dev/null"
+# A killed container stays down here (the engine treats a kill as a manual stop; Kubernetes
+# would start a new pod): start it, and it must be healthy and taking traffic again.
+healthy() {
+  for _ in $(seq 1 60); do
+    [ "$(docker inspect -f '{{.State.Health.Status}}' "${project}_$1_1")" = healthy ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+docker start "${project}_api2_1" >/dev/null
+if healthy api2; then row "api2 started again after TERM" "" "healthy, rejoins" ""; else row "api2 started again after TERM" "" "NOT HEALTHY" ""; fi
+sleep 3
+graceful "rolling restart api1, api2, api3" \
+  "for r in api1 api2 api3; do docker restart -t 20 ${project}_\${r}_1 >/dev/null; sleep 3; done"
+graceful "docker kill -s KILL api3 (loss bounded)" "docker kill -s KILL ${project}_api3_1 >/dev/null"
+docker start "${project}_api3_1" >/dev/null
+healthy api3 || { echo "cluster: api3 did not come back after SIGKILL" >&2; exit 1; }
+
+# Scaling: the database-bound path with 1, 2 and 3 replicas at the same per-replica CPU limit
+# (0.5 CPU, the original's), 64 connections. Efficiency X(n) / (n X(1)).
+say "scaling: stopping api2 and api3"
+docker stop -t 20 "${project}_api2_1" "${project}_api3_1" >/dev/null
+sleep 4
+x1=""
+for n in 1 2 3; do
+  if [ "$n" -gt 1 ]; then
+    docker start "${project}_api${n}_1" >/dev/null
+    healthy "api$n" || { echo "cluster: api$n did not come back" >&2; exit 1; }
+    sleep 3
+  fi
+  say "scaling: $n replica(s), $duration"
+  load /api/users/me 64 "$duration" "$work/wrk.txt"
+  wait
+  read -r req non2xx errors rps _ _ < <(figures "$work/wrk.txt" 2>"$work/kinds")
+  x1=${x1:-$rps}
+  eff=$(python3 -c "print(f'{$rps / ($n * $x1):.2f}')")
+  row "scaling: $n replica(s), /api/users/me" "64 conns" "$rps req/s, efficiency $eff" "$((non2xx + errors)) failed of $req $(cat "$work/kinds")"
+done
+
+say "idle memory per replica: $idle_mem; under load: $loaded_mem"
+# The balancer logs only abnormal answers: count them by status, replica and termination state.
+abnormal=$(compose logs --no-color balancer 2>/dev/null | grep -E 'replicas/' || true)
+if [ -n "$abnormal" ]; then
+  say "abnormal answers at the balancer, by status, replica and termination state:"
+  printf '%s\n' "$abnormal" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^replicas\//) print $(i+2), $i, $(i+5)}' | sort | uniq -c | sort -rn | head -10
+  printf '%s\n' "$abnormal" | head -3
+fi
+# What the replicas logged as warnings or errors during the checks (why any request failed).
+warned=$(compose logs --no-color api1 api2 api3 2>/dev/null | grep -E '"level":"(WARN|ERROR)"' || true)
+if [ -n "$warned" ]; then
+  say "the replicas' warnings and errors ($(printf '%s\n' "$warned" | wc -l) lines), by message:"
+  printf '%s\n' "$warned" | grep -oE '"message":"[^"]*"' | sort | uniq -c | sort -rn | head -10
+fi
 echo
-printf '%-44s %s\n' "check" "result"
-printf '%-44s %s\n' "image size" "$image_bytes bytes"
-printf '%-44s %s\n' "token through one replica, used on all" "$ok/6 answered 200"
+printf '%-46s %-14s %-36s %s\n' "check" "load" "figures" "requests lost"
+printf '%s\n' "${rows[@]}"
+printf '%-46s %-14s %-36s %s\n' "image catcat-api:local" "" "$image_bytes bytes" ""
+printf '%-46s %-14s %-36s %s\n' "memory per replica, idle / under load" "" "$idle_mem / $loaded_mem" ""
