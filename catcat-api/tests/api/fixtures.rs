@@ -90,3 +90,14 @@ pub(crate) async fn paid(app: &TestApp, token: &str, id: i64) -> String {
     assert_eq!((s, b["data"]["outcome"].as_str()), (200, Some("applied")), "{b}");
     pi
 }
+
+/// A saved, pending (unpaid) order of a new customer; (customer's token, customer id, order id).
+pub(crate) async fn saved_order(app: &TestApp) -> (String, i64, i64) {
+    let (token, _, id) = app.register(&phone()).await;
+    let pet = add_cat(app, &token).await;
+    let (s, b) = book(app, &token, pet, &format!("k-{}", phone())).await;
+    assert_eq!(s, 202, "{b}");
+    let order = b["data"]["orderId"].as_i64().unwrap();
+    persisted(app, &token, order).await;
+    (token, id, order)
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use catcat_api::infra::stripe::sign;
 use serde_json::{Value, json};
 
-use super::fixtures::{add_cat, book, paid, persisted, provider};
+use super::fixtures::{paid, provider, saved_order};
 use super::stripe_stand_in::{
     WEBHOOK_SECRET, deliver, deliver_signed, event, intent, refunded_charge,
 };
@@ -16,12 +16,7 @@ use super::support::{TestApp, login, phone};
 
 /// A saved, pending order of a new customer; (customer's token, order id).
 async fn pending(app: &TestApp) -> (String, i64) {
-    let (token, _, _) = app.register(&phone()).await;
-    let pet = add_cat(app, &token).await;
-    let (s, b) = book(app, &token, pet, &format!("pay-{}", phone())).await;
-    assert_eq!(s, 202, "{b}");
-    let order = b["data"]["orderId"].as_i64().unwrap();
-    persisted(app, &token, order).await;
+    let (token, _, order) = saved_order(app).await;
     (token, order)
 }
 

@@ -17,7 +17,7 @@ use chrono::Utc;
 use serde_json::json;
 use tokio::sync::{Notify, watch};
 
-use super::fixtures::{add_cat, book, paid, persisted, provider};
+use super::fixtures::{add_cat, paid, provider, saved_order};
 use super::support::{TestApp, nats_url, order_message, phone};
 
 /// A visit of `pet` in two days.
@@ -46,12 +46,7 @@ async fn moves(db: &tokio_postgres::Client, order: i64) -> i64 {
 
 /// A persisted, pending order of a new customer; (customer, order id).
 async fn pending_order(app: &TestApp) -> (Caller, i64) {
-    let (token, _, id) = app.register(&phone()).await;
-    let pet = add_cat(app, &token).await;
-    let (s, b) = book(app, &token, pet, &format!("k-{}", phone())).await;
-    assert_eq!(s, 202, "{b}");
-    let order = b["data"]["orderId"].as_i64().unwrap();
-    persisted(app, &token, order).await;
+    let (token, id, order) = saved_order(app).await;
     paid(app, &token, order).await;
     (Caller { id, role: UserRole::Customer }, order)
 }
