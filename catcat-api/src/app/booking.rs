@@ -130,6 +130,13 @@ impl OrderMessage {
     }
 }
 
+/// The order's human-readable number: `CC`, the day it was booked, and its id in full (unique
+/// as the id is; a shortened id repeats, and an order whose number is taken can never be
+/// saved).
+pub fn order_number(id: i64, booked: DateTime<Utc>) -> String {
+    format!("CC{}{id}", booked.format("%Y%m%d"))
+}
+
 /// Where a queued order waits to be read back.
 pub fn queued_key(id: i64) -> String {
     format!("order:queued:{id}")
@@ -163,7 +170,7 @@ pub async fn book(s: &AppState, caller: Caller, b: Booking) -> AppResult<Queued>
     let message = OrderMessage {
         v: OrderMessage::VERSION,
         id,
-        order_no: format!("CC{}{:06}", now.format("%Y%m%d"), id.rem_euclid(1_000_000)),
+        order_no: order_number(id, now),
         customer_id: caller.id,
         pet_id: b.pet_id,
         package_id: package.id,
@@ -216,4 +223,22 @@ pub async fn persist(s: &AppState, message: OrderMessage) -> AppResult<bool> {
         s.events.publish("order.created", order.id, &event).await;
     }
     Ok(inserted)
+}
+
+#[cfg(test)]
+mod order_number_tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_are_as_unique_as_ids_and_fit_their_column() {
+        let day = Utc::now();
+        // Ids a million apart (the old numbers kept the last six digits only).
+        let id = 377_923_637_608_448;
+        assert_ne!(order_number(id, day), order_number(id + 1_000_000, day));
+        let numbers: std::collections::HashSet<String> =
+            (0..10_000).map(|i| order_number(id + i * 1_000_000, day)).collect();
+        assert_eq!(numbers.len(), 10_000);
+        // VARCHAR(32), even for the largest id the generator mints (below 2^53).
+        assert!(order_number((1 << 53) - 1, day).len() <= 32);
+    }
 }
