@@ -102,7 +102,7 @@ say "signed-in requests through the balancer: $ok of 6 answered 200"
 # crashed or restarted.
 migrators=0
 for r in api1 api2 api3; do
-  compose logs --no-color "$r" 2>/dev/null | grep -q 'applied migration=' && migrators=$((migrators + 1))
+  compose logs --no-color "$r" 2>/dev/null | grep -q 'applied.*migration' && migrators=$((migrators + 1))
 done
 restarts=$(for r in api1 api2 api3; do docker inspect -f '{{.RestartCount}}' "${project}_${r}_1"; done | paste -sd+ | bc)
 say "booted at once on an empty database: $migrators replica(s) applied migrations, $restarts restarts"
@@ -255,14 +255,14 @@ say "idle memory per replica: $idle_mem; under load: $loaded_mem"
 abnormal=$(compose logs --no-color balancer 2>/dev/null | grep -E 'replicas/' || true)
 if [ -n "$abnormal" ]; then
   say "abnormal answers at the balancer, by status, replica and termination state:"
-  printf '%s\n' "$abnormal" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^replicas\//) print $(i+2), $i, $(i+5)}' | sort | uniq -c | sort -rn | head -10
-  printf '%s\n' "$abnormal" | head -3
+  printf '%s\n' "$abnormal" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^replicas\//) print $(i+2), $i, $(i+5)}' | sort | uniq -c | sort -rn | head -10 || true
+  printf '%s\n' "$abnormal" | head -3 || true
 fi
 # What the replicas logged as warnings or errors during the checks (why any request failed).
 warned=$(compose logs --no-color api1 api2 api3 2>/dev/null | grep -E ' (WARN|ERROR) ' || true)
 if [ -n "$warned" ]; then
   say "the replicas' warnings and errors ($(printf '%s\n' "$warned" | wc -l) lines), the most frequent:"
-  printf '%s\n' "$warned" | sed -E 's/^[^|]*\| *[^ ]+ +//' | cut -c1-140 | sort | uniq -c | sort -rn | head -8
+  printf '%s\n' "$warned" | sed -E 's/^[^|]*\| *[^ ]+ +//' | cut -c1-140 | sort | uniq -c | sort -rn | head -8 || true
 fi
 echo
 printf '%-46s %-14s %-36s %s\n' "check" "load" "figures" "requests lost"

@@ -6,7 +6,10 @@
 //! The bound is exact: every admitted request spends a token the script granted, and the
 //! script never grants more than the bucket holds (`count` at most, refilled at
 //! `count / window`), so replicas together admit no more than one replica could. Batched tokens
-//! a replica does not spend within [`HOLD`] are dropped, which can only make it stricter.
+//! a replica does not spend within [`HOLD`] go back to the bucket with its next request for the
+//! key (dropping them drained the bucket several times faster than a client spent it, and
+//! refused clients well under the limit); only the last batch of a key a replica stops seeing
+//! is lost, which can only make it stricter.
 //!
 //! Without Redis (a single node) the same bucket runs in process. With Redis down, each limit
 //! fails as its [`OnStoreDown`] says: open (reads go on) or closed (SMS sending stops); the
@@ -20,12 +23,13 @@ use std::time::{Duration, Instant};
 
 use super::kv::{Kv, KvError, Script};
 
-/// The token bucket: refills `count` tokens per `window_ms`, holds at most `count`, grants up
-/// to `want` now; answers `{granted, ms until the next token}`. Time is Redis's own.
+/// The token bucket: refills `count` tokens per `window_ms`, holds at most `count`, takes back
+/// the `back` tokens a replica did not spend of its last batch, grants up to `want` now; answers `{granted, ms until the next token}`. Time is Redis's own.
 const TAKE: &str = r"
 local count = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
+local back = tonumber(ARGV[4]) or 0
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -34,6 +38,7 @@ local at = tonumber(b[2]) or now
 if now > at then
   tokens = math.min(count, tokens + (now - at) * count / window)
 end
+tokens = math.min(count, tokens + back)
 local granted = math.min(want, math.floor(tokens))
 tokens = tokens - granted
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
@@ -200,8 +205,12 @@ impl Limiter {
             return verdict;
         }
         let want = policy.batch().max(cost);
+        // What is left of the last batch (expired, or too little for this request) goes back.
+        let back = std::mem::take(
+            &mut bucket.local.lock().unwrap_or_else(std::sync::PoisonError::into_inner).tokens,
+        );
         let asked = Instant::now();
-        let (granted, next) = match self.grant(policy, &key, want).await {
+        let (granted, next) = match self.grant(policy, &key, want, back).await {
             Ok(answer) => {
                 if self.store_down.swap(false, Ordering::Relaxed) {
                     tracing::info!("rate limit store answers again");
@@ -226,8 +235,10 @@ impl Limiter {
             local.refused_until = None;
             Verdict::Allowed
         } else {
-            // Partly granted tokens are not enough for this request; they are dropped (stricter).
-            local.tokens = 0;
+            // Partly granted tokens are not enough for this request; they go back with the next
+            // request for the key.
+            local.tokens = granted;
+            local.spendable_until = None;
             local.refused_until = Some(asked + next);
             Verdict::Limited(next.max(Duration::from_millis(1)))
         }
@@ -239,15 +250,17 @@ impl Limiter {
         policy: &Policy,
         key: &str,
         want: u32,
+        back: u32,
     ) -> Result<(u32, Duration), KvError> {
         let count = policy.rate.count;
         let window_ms = policy.rate.window.as_millis().max(1) as u64;
         let Some(script) = &self.script else {
-            return Ok(self.grant_in_process(key, count, window_ms, want));
+            return Ok(self.grant_in_process(key, count, window_ms, want, back));
         };
         metrics::counter!("rate_limit_store_calls_total").increment(1);
         let full_key = self.kv.redis_key(key).unwrap_or_default();
-        let args = vec![count.to_string(), window_ms.to_string(), want.to_string()];
+        let args =
+            vec![count.to_string(), window_ms.to_string(), want.to_string(), back.to_string()];
         let call = self.kv.run::<(u32, u64)>(script, vec![full_key], args);
         let (granted, next_ms) = tokio::time::timeout(STORE_TIMEOUT, call)
             .await
@@ -262,12 +275,14 @@ impl Limiter {
         count: u32,
         window_ms: u64,
         want: u32,
+        back: u32,
     ) -> (u32, Duration) {
         let mut memory = self.memory.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let (tokens, at) = memory.entry(key.to_owned()).or_insert((f64::from(count), now));
         let elapsed = now.duration_since(*at).as_millis() as f64;
-        *tokens = (*tokens + elapsed * f64::from(count) / window_ms as f64).min(f64::from(count));
+        *tokens = (*tokens + elapsed * f64::from(count) / window_ms as f64 + f64::from(back))
+            .min(f64::from(count));
         *at = now;
         let granted = (*tokens).floor().min(f64::from(want)).max(0.0) as u32;
         *tokens -= f64::from(granted);

@@ -147,3 +147,34 @@ async fn with_redis_down_reads_go_on_and_sms_sending_stops() {
     assert_eq!(limiter.take(&reads, "b", 1).await, Verdict::Allowed);
     assert_eq!(limiter.take(&sms, "q", 1).await, Verdict::Unavailable);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_a_replica_took_but_did_not_spend_go_back_to_the_shared_bucket() {
+    // Three replicas serve one client slowly (one request each per second) under 100 per 10
+    // minutes; each takes a batch of 5 and spends 1 of it before the batch expires. After ten
+    // rounds the client has spent 30: a burst must still get most of the other 70. If the
+    // unspent tokens were dropped, the rounds would have emptied the bucket (3 × 5 × 10 = 150).
+    let prefix = format!("{}:", unique("limits"));
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        let kv = Kv::redis(&redis_url(), &prefix).await.unwrap();
+        replicas.push(Limiter::new(kv).await.unwrap());
+    }
+    let ip = Policy { name: "ip", rate: "100/600".parse().unwrap(), on_down: OnStoreDown::Open };
+    for _ in 0..10 {
+        for replica in &replicas {
+            assert_eq!(replica.take(&ip, "client", 1).await, Verdict::Allowed);
+        }
+        tokio::time::sleep(catcat_api::infra::limiter::HOLD + Duration::from_millis(50)).await;
+    }
+    let mut burst = 0;
+    for _ in 0..100 {
+        if replicas[0].take(&ip, "client", 1).await == Verdict::Allowed {
+            burst += 1;
+        }
+    }
+    // 70 left, less what the other two replicas still hold (at most 2 × 4, dropped when their
+    // last batches expired without a request to give them back).
+    assert!(burst >= 60, "only {burst} of the 70 left were admitted");
+    assert!(burst <= 70, "{burst} admitted: more than the 70 left");
+}
