@@ -42,6 +42,29 @@ fn main() {
     g.bench_function("sqlx", |b| b.to_async(&rt).iter(|| via_sqlx::get(&sqlx, black_box(4242))));
     g.finish();
 
+    // The same generated `get` over each kind of executor: a pool, a client of its own made by
+    // `repo_runtime::connect` (statements cached), and a plain client marked `Uncached`
+    // (prepared on every call).
+    let connected = rt.block_on(repo_runtime::connect(&cfg, tokio_postgres::NoTls)).unwrap();
+    let plain = rt.block_on(async {
+        let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
+    });
+    let over_connected = PgRows::new(&connected);
+    let over_plain = PgRows::new(repo_runtime::Uncached(&plain));
+    let mut g = c.benchmark_group("get_by_executor");
+    g.bench_function("pool", |b| {
+        b.to_async(&rt).iter(|| async { generated.get(black_box(4242)).await.unwrap() });
+    });
+    g.bench_function("connected", |b| {
+        b.to_async(&rt).iter(|| async { over_connected.get(black_box(4242)).await.unwrap() });
+    });
+    g.bench_function("uncached", |b| {
+        b.to_async(&rt).iter(|| async { over_plain.get(black_box(4242)).await.unwrap() });
+    });
+    g.finish();
+
     for (name, n) in [("list_100", 100i64), ("list_10000", 10_000)] {
         let mut g = c.benchmark_group(name);
         if n > 1000 {
@@ -159,8 +182,9 @@ fn show(ns: f64) -> String {
 }
 
 fn print_ratios() {
-    let table: [(&str, &str, &[&str]); 6] = [
+    let table: [(&str, &str, &[&str]); 7] = [
         ("get_by_id", "hand-written", &["generated", "sqlx"]),
+        ("get_by_executor", "pool", &["connected", "uncached"]),
         ("list_100", "hand-written", &["generated", "sqlx"]),
         ("list_10000", "hand-written", &["generated", "sqlx"]),
         ("insert_one", "hand-written", &["generated", "sqlx"]),

@@ -2,8 +2,11 @@
 //!
 //! A repository holds one [`Executor`]: a `deadpool_postgres::Pool` (a connection is checked
 //! out for each call and returned when it ends, so repositories are stateless and safe to
-//! share across tasks and replicas), a pooled client, a `tokio_postgres::Client`, or a
-//! transaction of either — by value or by reference.
+//! share across tasks and replicas), a pooled client, a client of its own made by [`connect`]
+//! ([`CachedClient`]), or a transaction of any of these — by value or by reference. Each of
+//! them prepares a statement once per connection. A plain `tokio_postgres::Client` or
+//! `Transaction` has nowhere to keep its statements, so it is not an executor: wrapping it in
+//! [`Uncached`] says in the code that every call prepares its statement again.
 //!
 //! The executor only says which of these it is ([`Source`]); the runtime does the rest with
 //! concrete types. Keeping generics and lifetimes out of the futures is what lets generated
@@ -28,9 +31,9 @@ pub enum Source<'a> {
     Pooled(&'a deadpool_postgres::ClientWrapper),
     /// A transaction on a pooled connection (statements cached per connection).
     PooledTransaction(&'a deadpool_postgres::Transaction<'a>),
-    /// A plain client (statements prepared on every call: it has nowhere to cache them).
+    /// A plain client, wrapped in [`Uncached`] (statements prepared on every call).
     Client(&'a tokio_postgres::Client),
-    /// A plain transaction (statements prepared on every call).
+    /// A plain transaction, wrapped in [`Uncached`] (statements prepared on every call).
     Transaction(&'a tokio_postgres::Transaction<'a>),
 }
 
@@ -49,9 +52,19 @@ impl std::fmt::Debug for Source<'_> {
 /// What a generated repository is built over.
 ///
 /// Implemented for [`deadpool_postgres::Pool`], pooled clients
-/// ([`deadpool_postgres::Object`], [`deadpool_postgres::ClientWrapper`]), pooled
-/// transactions, [`tokio_postgres::Client`], [`tokio_postgres::Transaction`], and references
-/// to any of them: `PgUsers::new(pool.clone())`, `PgUsers::new(&client)`, `PgUsers::new(&tx)`.
+/// ([`deadpool_postgres::Object`], [`deadpool_postgres::ClientWrapper`], which [`connect`]
+/// makes), their transactions, [`Uncached`] plain clients and transactions, and references to
+/// any of them: `PgUsers::new(pool.clone())`, `PgUsers::new(&client)`, `PgUsers::new(&tx)`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot run a repository's statements",
+    label = "not an executor",
+    note = "a repository runs over a deadpool_postgres::Pool, a pooled client, a client made by \
+            repo_runtime::connect, or a transaction of one of them; each prepares a statement once \
+            per connection",
+    note = "a plain tokio_postgres::Client or Transaction has no statement cache: use \
+            repo_runtime::connect(&config, NoTls) instead of config.connect(NoTls), or pass \
+            repo_runtime::Uncached(&client) to prepare the statement on every call"
+)]
 pub trait Executor: Send + Sync {
     /// Where this executor's statements run.
     fn source(&self) -> Source<'_>;
@@ -87,15 +100,68 @@ impl Executor for deadpool_postgres::Transaction<'_> {
     }
 }
 
-impl Executor for tokio_postgres::Client {
+/// A client of its own with a statement cache: what [`connect`] returns. Its
+/// [`transaction`](deadpool_postgres::ClientWrapper::transaction)s share the cache.
+pub type CachedClient = deadpool_postgres::ClientWrapper;
+
+/// Connects to PostgreSQL, drives the connection on a tokio task, and returns a client that
+/// prepares each statement once: a repository over it (or over one of its transactions) costs
+/// what it costs over a pool. The task ends when the client is dropped.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), tokio_postgres::Error> {
+/// let config: tokio_postgres::Config = "postgres://postgres@localhost/app".parse()?;
+/// let mut client = repo_runtime::connect(&config, tokio_postgres::NoTls).await?;
+/// client.batch_execute("SET application_name = 'report'").await?; // the client's own methods
+/// let tx = client.transaction().await?; // shares the client's statement cache
+/// tx.commit().await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+) -> std::result::Result<CachedClient, tokio_postgres::Error>
+where
+    T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "repo_runtime::connect: the connection ended with an error");
+        }
+    });
+    Ok(deadpool_postgres::ClientWrapper::new(client, task))
+}
+
+/// A plain `tokio_postgres::Client` or `Transaction` (by reference) as an executor that
+/// prepares each statement on every call: one extra round trip per call, about four times the
+/// cost of a cached call. For a client that lives more than a few calls, use [`connect`].
+///
+/// ```no_run
+/// # use repo_runtime::{Entity, Result, repository_for};
+/// # #[derive(Debug, Entity)] pub struct Book { #[entity(key)] pub id: i64 }
+/// # #[repository_for(Book)] pub trait Books {
+/// #     #[sql("SELECT <<columns>> FROM <<table>> WHERE <<where:id>>")]
+/// #     async fn get(&self, id: i64) -> Result<Option<Book>>;
+/// # }
+/// # async fn demo(client: tokio_postgres::Client) -> Result<()> {
+/// let books = PgBooks::new(repo_runtime::Uncached(&client));
+/// let _ = books.get(1).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Uncached<E>(pub E);
+
+impl Executor for Uncached<&tokio_postgres::Client> {
     fn source(&self) -> Source<'_> {
-        Source::Client(self)
+        Source::Client(self.0)
     }
 }
 
-impl Executor for tokio_postgres::Transaction<'_> {
+impl<'t> Executor for Uncached<&tokio_postgres::Transaction<'t>> {
     fn source(&self) -> Source<'_> {
-        Source::Transaction(self)
+        Source::Transaction(self.0)
     }
 }
 

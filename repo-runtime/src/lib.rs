@@ -3,9 +3,9 @@
 //! Annotate a trait with [`repository_for`] and give each method a SQL template; the macro
 //! expands every template into a static statement while compiling, checks its placeholders and
 //! parameters against the entity and the method, and generates an implementation over any
-//! [`Executor`]: a `deadpool_postgres::Pool` (a connection per call), a pooled client, a
-//! `tokio_postgres::Client` or a transaction. Statements are prepared once per connection and
-//! rows are read by column index — the code a careful person would write by hand.
+//! [`Executor`]: a `deadpool_postgres::Pool` (a connection per call), a pooled client, a client
+//! made by [`connect`], or a transaction of one of them. Statements are prepared once per
+//! connection and rows are read by column index — the code a careful person would write by hand.
 //!
 //! ```no_run
 //! use repo_runtime::{Entity, Result, repository_for};
@@ -56,7 +56,7 @@ mod verify;
 
 pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
-pub use executor::{Conn, Executor, Params, Source};
+pub use executor::{CachedClient, Conn, Executor, Params, Source, Uncached, connect};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
 pub use row::{Entity, FromRow, UnnestType, column};
 pub use stream::{Page, RowStream};

@@ -1,8 +1,9 @@
-//! The same repository over a pool, a pooled client, a plain client and transactions.
+//! The same repository over a pool, a pooled client, a client of its own, a plain client and
+//! transactions.
 
 use std::time::Duration;
 
-use repo_runtime::Error;
+use repo_runtime::{Error, Uncached};
 use repo_tests::model::{BookRepository, PgBookRepository};
 
 use super::{book, db};
@@ -22,6 +23,53 @@ async fn commit_and_rollback() {
     let books = PgBookRepository::new(&client);
     assert_eq!(books.count().await.unwrap(), 1);
     assert!(books.get(2).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_plain_client_and_transaction_run_when_marked_uncached() {
+    let db = db().await;
+    let mut client = db.plain_client().await;
+    let tx = client.transaction().await.unwrap();
+    PgBookRepository::new(Uncached(&tx)).insert(&book(1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    PgBookRepository::new(Uncached(&tx)).insert(&book(2)).await.unwrap();
+    tx.rollback().await.unwrap();
+    let books = PgBookRepository::new(Uncached(&client));
+    assert_eq!(books.count().await.unwrap(), 1);
+    assert!(books.get(2).await.unwrap().is_none());
+}
+
+/// Statements this session has prepared (those of the query asking excluded).
+async fn prepared(client: &tokio_postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_connected_client_and_its_transactions_prepare_each_statement_once() {
+    let db = db().await;
+    let mut client = db.client().await; // made by repo_runtime::connect
+    let books = PgBookRepository::new(&client);
+    for _ in 0..5 {
+        books.count().await.unwrap();
+        books.get(1).await.unwrap();
+    }
+    assert_eq!(prepared(&client).await, 2, "ten calls, two statements prepared");
+    let tx = client.transaction().await.unwrap();
+    let in_tx = PgBookRepository::new(&tx);
+    for _ in 0..5 {
+        in_tx.count().await.unwrap();
+        in_tx.get(1).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(prepared(&client).await, 2, "the transaction used the client's statements");
 }
 
 #[tokio::test]
@@ -79,15 +127,7 @@ async fn statements_are_prepared_once_per_pooled_connection() {
         books.get(1).await.unwrap();
     }
     let object = pool.get().await.unwrap();
-    let prepared: i64 = object
-        .query_one(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(prepared, 2, "ten calls, two statements prepared");
+    assert_eq!(prepared(&object).await, 2, "ten calls, two statements prepared");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use repo_tests::model::{
 
 use super::db;
 
-async fn verify_all(client: &tokio_postgres::Client) -> VerifyReport {
+async fn verify_all(client: &repo_runtime::CachedClient) -> VerifyReport {
     let mut report = VerifyReport::default();
     report.merge(PgAuthorRepository::new(client).verify().await.unwrap());
     report.merge(PgBookRepository::new(client).verify().await.unwrap());

@@ -51,8 +51,14 @@ impl TestDb {
         db
     }
 
-    /// A plain client on this database.
-    pub async fn client(&self) -> tokio_postgres::Client {
+    /// A client of its own on this database (statements cached, as `repo_runtime::connect`
+    /// makes it).
+    pub async fn client(&self) -> repo_runtime::CachedClient {
+        repo_runtime::connect(&self.config, NoTls).await.expect("connect to the test database")
+    }
+
+    /// A plain `tokio_postgres::Client` on this database.
+    pub async fn plain_client(&self) -> tokio_postgres::Client {
         let (client, conn) =
             self.config.connect(NoTls).await.expect("connect to the test database");
         tokio::spawn(conn);

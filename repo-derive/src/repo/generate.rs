@@ -523,7 +523,7 @@ pub(super) fn generate(
         #[doc = #summary]
         #[doc = ""]
         #[doc = " Build it over a `deadpool_postgres::Pool` (a connection per call), a pooled client,"]
-        #[doc = " a `tokio_postgres::Client` or a transaction (`&tx`). Statements:"]
+        #[doc = " a client from `repo_runtime::connect`, or a transaction (`&tx`). Statements:"]
         #[doc = ""]
         #(#sql_docs)*
         #[derive(Debug, Clone)]
@@ -535,11 +535,6 @@ pub(super) fn generate(
             /// Every method's name and the statement it runs.
             pub const STATEMENTS: &'static [(&'static str, &'static str)] = &[#(#statements),*];
 
-            /// A repository running its statements on `executor`.
-            pub const fn new(executor: E) -> Self {
-                Self { executor }
-            }
-
             /// The executor the statements run on.
             pub fn executor(&self) -> &E {
                 &self.executor
@@ -548,6 +543,13 @@ pub(super) fn generate(
             /// Gives the executor back.
             pub fn into_executor(self) -> E {
                 self.executor
+            }
+        }
+
+        impl<E: ::repo_runtime::Executor> #name<E> {
+            /// A repository running its statements on `executor`.
+            pub const fn new(executor: E) -> Self {
+                Self { executor }
             }
         }
 

@@ -44,12 +44,14 @@ async fn over_every_executor(
     pool: deadpool_postgres::Pool,
     client: &tokio_postgres::Client,
     tx: &tokio_postgres::Transaction<'_>,
+    connected: &repo_runtime::CachedClient,
     pooled: &deadpool_postgres::Object,
     pooled_tx: &deadpool_postgres::Transaction<'_>,
 ) -> repo_runtime::Result<()> {
     repos::OrderLines::new(pool).get(1, 1).await?;
-    repos::OrderLines::new(client).get(1, 1).await?;
-    repos::OrderLines::new(tx).get(1, 1).await?;
+    repos::OrderLines::new(repo_runtime::Uncached(client)).get(1, 1).await?;
+    repos::OrderLines::new(repo_runtime::Uncached(tx)).get(1, 1).await?;
+    repos::OrderLines::new(connected).get(1, 1).await?;
     repos::OrderLines::new(pooled).get(1, 1).await?;
     repos::OrderLines::new(pooled_tx).get(1, 1).await?;
     Ok(())
