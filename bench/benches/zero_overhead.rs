@@ -15,6 +15,7 @@ use repo_bench::{PgInserts, PgRows, Rows, SEEDED, batch, hand, pool, setup, sqlx
 use repo_runtime::Crud;
 
 fn main() {
+    STARTED.get_or_init(std::time::SystemTime::now);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let cfg = rt.block_on(setup()).expect("set up the benchmark database");
     let pool = pool(&cfg, 4);
@@ -169,9 +170,17 @@ fn criterion_home() -> PathBuf {
     target.join("criterion")
 }
 
-/// Mean time of one benchmark in nanoseconds, from criterion's estimates.
+/// When this run started: estimates written before it are an earlier run's.
+static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// Mean time of one benchmark in nanoseconds, from the estimates criterion wrote in this run
+/// (a benchmark filtered out of this run has none, even if an earlier run left one).
 fn mean_ns(group: &str, function: &str) -> Option<f64> {
     let path = criterion_home().join(group).join(function).join("new/estimates.json");
+    let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if written < *STARTED.get()? {
+        return None;
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["mean"]["point_estimate"].as_f64()
@@ -195,14 +204,14 @@ fn print_ratios() {
     println!("{:<15} {:<26} {:<26} {:<26}", "benchmark", "baseline", "", "");
     for (group, base, others) in table {
         let Some(b) = mean_ns(group, base) else {
-            println!("{group:<15} (no estimate: run every benchmark)");
+            println!("{group:<15} (not measured in this run)");
             continue;
         };
         let mut line = format!("{group:<15} {:<26}", format!("{base} {}", show(b)));
         for o in others {
             let cell = match mean_ns(group, o) {
                 Some(v) => format!("{o} {} ({:.3}x)", show(v), v / b),
-                None => format!("{o} n/a"),
+                None => format!("{o} (not measured in this run)"),
             };
             line.push_str(&format!(" {cell:<26}"));
         }
