@@ -246,16 +246,24 @@ fn field_bounds(
     quote!(where #existing #(#bounds,)*)
 }
 
-/// `WIDTH` and `accepts_column` for `verify`: one arm per mapped field, in order.
-fn column_checks(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
+/// `WIDTH`, `NAMES` (the column read at each position, when the fields have names) and
+/// `accepts_column` for `verify`: one arm per mapped field, in order.
+fn column_checks(fields: &[(TokenStream, &Type, bool)], names: Option<&[String]>) -> TokenStream {
     let mapped: Vec<&Type> =
         fields.iter().filter(|(_, _, skip)| !skip).map(|(_, ty, _)| *ty).collect();
     let width = mapped.len();
     let arms = mapped.iter().enumerate().map(|(i, ty)| {
         quote_spanned!(ty.span()=> #i => <#ty as ::repo_runtime::__private::FromSql<'static>>::accepts(ty),)
     });
+    let names = names.map(|names| {
+        quote! {
+            const NAMES: ::core::option::Option<&'static [&'static str]> =
+                ::core::option::Option::Some(&[#(#names),*]);
+        }
+    });
     quote! {
         const WIDTH: ::core::option::Option<usize> = ::core::option::Option::Some(#width);
+        #names
 
         fn accepts_column(index: usize, ty: &::repo_runtime::__private::Type) -> bool {
             match index {
@@ -305,7 +313,8 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
             (quote!(#i), &f.ty, f.skip)
         })
         .collect();
-    let checks = column_checks(&field_list);
+    let names: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
+    let checks = column_checks(&field_list, Some(&names));
     let bounds = field_bounds(&field_list, input.generics.where_clause.as_ref());
     let body = from_row_body(
         &def.fields
@@ -380,8 +389,14 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                         (quote!(#i), &f.ty, false)
                     })
                     .collect();
+                let names: Vec<String> = named
+                    .named
+                    .iter()
+                    .filter_map(|f| f.ident.as_ref())
+                    .map(|i| syn::ext::IdentExt::unraw(i).to_string())
+                    .collect();
                 (
-                    column_checks(&fields),
+                    column_checks(&fields, Some(&names)),
                     from_row_body(&fields),
                     field_bounds(&fields, input.generics.where_clause.as_ref()),
                 )
@@ -397,7 +412,7 @@ pub(crate) fn expand_from_row(input: DeriveInput) -> TokenStream {
                     })
                     .collect();
                 (
-                    column_checks(&fields),
+                    column_checks(&fields, None),
                     from_row_body(&fields),
                     field_bounds(&fields, input.generics.where_clause.as_ref()),
                 )

@@ -20,6 +20,11 @@ pub trait FromRow: Sized {
     /// How many columns the value reads, when that is fixed (used by `verify`).
     const WIDTH: Option<usize> = None;
 
+    /// The column each position is read into, for a struct with named fields (an entity's
+    /// column names, a `FromRow` struct's field names): `verify` uses them to catch a select
+    /// list in another order than the fields, which would read each value into the wrong field.
+    const NAMES: Option<&'static [&'static str]> = None;
+
     /// Whether column `index` of type `ty` can be read into this value (used by `verify`).
     fn accepts_column(index: usize, ty: &Type) -> bool {
         let _ = (index, ty);

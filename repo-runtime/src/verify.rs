@@ -22,12 +22,21 @@ pub struct ParamCheck {
 pub struct RowCheck {
     /// `<T as FromRow>::WIDTH`.
     pub width: Option<usize>,
+    /// `<T as FromRow>::NAMES`.
+    pub names: Option<&'static [&'static str]>,
     /// Columns after the row's own (a page's total).
     pub extra: usize,
     /// `<T as FromRow>::accepts_column`.
     pub accepts: fn(usize, &Type) -> bool,
     /// The Rust row type, for the report.
     pub rust: &'static str,
+}
+
+impl RowCheck {
+    /// How a `T` is read, with `extra` columns after its own.
+    pub fn of<T: crate::FromRow>(extra: usize, rust: &'static str) -> Self {
+        Self { width: T::WIDTH, names: T::NAMES, extra, accepts: T::accepts_column, rust }
+    }
 }
 
 /// One mismatch between a statement and its Rust types.
@@ -124,6 +133,23 @@ impl VerifyReport {
                     c.name(),
                     c.type_(),
                     rows.rust
+                ));
+            }
+            // Columns are read by position: a column named after another field lands in the
+            // wrong one (`SELECT *` over a table whose column order differs from the fields).
+            // A computed column with a name of its own (`lower(name)`) is the author's choice.
+            if let Some(names) = rows.names
+                && let Some(&expected) = names.get(i)
+                && c.name() != expected
+                && let Some(j) = names.iter().position(|n| *n == c.name())
+            {
+                problem(format!(
+                    "column {i} is `{}`, but `{}` reads column {i} into `{expected}` (its `{}` is \
+                     column {j}): the select list is in another order than the fields; list the \
+                     columns in field order (`<<columns>>` does)",
+                    c.name(),
+                    rows.rust,
+                    c.name()
                 ));
             }
         }

@@ -101,3 +101,36 @@ async fn a_changed_column_count_is_reported() {
     assert_eq!(report.problems[0].method, "AuthorRepository::all");
     assert_eq!(report.problems[0].message, "the statement returns 3 columns, `Author` reads 2");
 }
+
+#[tokio::test]
+async fn columns_in_another_order_than_the_fields_are_reported_by_name() {
+    let db = db().await;
+    let client = db.client().await;
+    // The same columns, created in another order: `SELECT *` now reads `name` into `id`.
+    client
+        .batch_execute(
+            "DROP TABLE authors CASCADE;
+             CREATE TABLE authors (name TEXT NOT NULL UNIQUE, id BIGINT PRIMARY KEY);",
+        )
+        .await
+        .unwrap();
+    let report = PgAuthorRepository::new(&client).verify().await.unwrap();
+    let all: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|p| p.method == "AuthorRepository::all")
+        .map(|p| p.message.as_str())
+        .collect();
+    assert!(
+        all.contains(
+            &"column 0 is `name`, but `Author` reads column 0 into `id` (its `name` is column 1): \
+              the select list is in another order than the fields; list the columns in field \
+              order (`<<columns>>` does)"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.problems.iter().all(|p| p.method == "AuthorRepository::all"),
+        "statements that name their columns read them right: {report}"
+    );
+}

@@ -420,12 +420,7 @@ pub(super) fn generate(
             let rows = match &s.rows {
                 Some((t, extra)) => {
                     let shown = crate::diag::pretty(t);
-                    quote!(::core::option::Option::Some(#p::RowCheck {
-                        width: <#t as ::repo_runtime::FromRow>::WIDTH,
-                        extra: #extra,
-                        accepts: <#t as ::repo_runtime::FromRow>::accepts_column,
-                        rust: #shown,
-                    }))
+                    quote!(::core::option::Option::Some(#p::RowCheck::of::<#t>(#extra, #shown)))
                 }
                 None => quote!(::core::option::Option::None),
             };

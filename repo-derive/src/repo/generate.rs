@@ -201,12 +201,7 @@ fn verify_step(
         | Returns::Page(t) => {
             let extra = usize::from(matches!(m.returns, Returns::Page(_)));
             let shown = pretty(t);
-            quote!(::core::option::Option::Some(#p::RowCheck {
-                width: <#t as ::repo_runtime::FromRow>::WIDTH,
-                extra: #extra,
-                accepts: <#t as ::repo_runtime::FromRow>::accepts_column,
-                rust: #shown,
-            }))
+            quote!(::core::option::Option::Some(#p::RowCheck::of::<#t>(#extra, #shown)))
         }
         Returns::Unit | Returns::Affected => quote!(::core::option::Option::None),
     };
