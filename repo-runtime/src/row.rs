@@ -41,6 +41,17 @@ pub trait FromRow: Sized {
     }
 }
 
+/// Fails the build with `message` when `T` reads a fixed number of columns other than
+/// `selected` (generated for a row type whose width only the compiler knows).
+#[doc(hidden)]
+pub const fn assert_width<T: FromRow>(selected: usize, message: &'static str) {
+    if let Some(width) = T::WIDTH
+        && width != selected
+    {
+        panic!("{}", message);
+    }
+}
+
 /// Reads column `index` of `row` as `T`, reporting the column on failure.
 ///
 /// Generated `FromRow` impls call this once per field; it is `row.try_get(index)` with an

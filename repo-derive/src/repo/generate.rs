@@ -115,33 +115,49 @@ fn row_arity(ty: &Type, entity: &Ident, entity_columns: usize) -> Option<usize> 
     }
 }
 
-/// Parses the expanded statement and compares its select list with the row type.
+/// Parses the expanded statement and compares its select list with the row type. For a row
+/// type whose width only the compiler knows (another entity, a `FromRow` struct), returns a
+/// constant that compares it with the select list while compiling.
 fn check_statement(
     m: &Method,
     x: &Expanded,
     entity: &Ident,
     entity_columns: usize,
     errors: &mut Errors,
-) {
+) -> Option<TokenStream> {
     let sql = x.sql.as_str();
     let name = &m.item.sig.ident;
     let statements = match syntax::check(sql) {
         Ok(s) => s,
         Err(d) => {
             errors.push(&m.sql_attr, format!("`{name}`: {}", d.message), &d.help);
-            return;
+            return None;
         }
     };
     let (row, extra) = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => (t, 0),
         // Without `<<total>>` the page has its own error.
         Returns::Page(t) if x.has_total => (t, 1),
-        Returns::Page(_) | Returns::Unit | Returns::Affected => return,
+        Returns::Page(_) | Returns::Unit | Returns::Affected => return None,
     };
-    let (Some(selected), Some(wanted)) =
-        (syntax::output_arity(&statements), row_arity(row, entity, entity_columns))
-    else {
-        return;
+    let selected = syntax::output_arity(&statements)?;
+    let Some(wanted) = row_arity(row, entity, entity_columns) else {
+        if !matches!(row, Type::Path(_)) || selected < extra {
+            return None;
+        }
+        let own = selected - extra;
+        let total = if extra == 1 { " plus `<<total>>`" } else { "" };
+        let message = format!(
+            "`{name}` reads rows of `{}`, but its statement returns {own} column{}{total}, \
+             another number than `{}` reads; make the select list and the row type agree; the \
+             statement is: {sql}",
+            pretty(row),
+            if own == 1 { "" } else { "s" },
+            pretty(row),
+        );
+        return Some(quote_spanned! {row.span()=>
+            const _: () = ::repo_runtime::__private::assert_width::<#row>(#own, #message);
+        });
     };
     if selected != wanted + extra {
         let total = if extra == 1 { " plus `<<total>>`" } else { "" };
@@ -156,6 +172,7 @@ fn check_statement(
             format!("make the select list and the row type agree; the statement is: {sql}"),
         );
     }
+    None
 }
 
 /// One method's expansion: its statement and the body calling the runtime.
@@ -393,6 +410,7 @@ pub(super) fn generate(
     let name = args.name.clone().unwrap_or_else(|| format_ident!("Pg{}", trait_name));
     let mut errors = Errors::default();
     let mut generated = Vec::new();
+    let mut width_checks = Vec::new();
     for m in &repo.methods {
         let arg_info: Vec<_> = m
             .args
@@ -404,7 +422,13 @@ pub(super) fn generate(
                 let mut local = Errors::default();
                 if !m.unchecked {
                     for x in &exp.variants {
-                        check_statement(m, x, entity_ident, entity.fields.len(), &mut local);
+                        width_checks.extend(check_statement(
+                            m,
+                            x,
+                            entity_ident,
+                            entity.fields.len(),
+                            &mut local,
+                        ));
                     }
                 }
                 let body = method_body(m, &exp, trait_name, field_types, &mut local);
@@ -514,6 +538,7 @@ pub(super) fn generate(
 
     quote! {
         #compile_errors
+        #(#width_checks)*
 
         #[doc = #summary]
         #[doc = ""]
