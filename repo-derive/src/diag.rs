@@ -64,9 +64,33 @@ where
     items.into_iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
+thread_local! {
+    /// While a repository expands: each entity field's type as the repository names it (a
+    /// projection through the entity, which resolves in any module) → the type as declared.
+    static DECLARED: std::cell::RefCell<std::collections::HashMap<String, syn::Type>> =
+        std::cell::RefCell::default();
+}
+
+/// Records the field types of the entity whose repository is expanding (see [`declared`]).
+pub(crate) fn set_declared(fields: impl IntoIterator<Item = (syn::Type, syn::Type)>) {
+    let map = fields.into_iter().map(|(named, declared)| (key(&named), declared)).collect();
+    DECLARED.with(|d| *d.borrow_mut() = map);
+}
+
+fn key(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string()
+}
+
+/// The type as the entity declares it, for a field type named through the entity (for messages
+/// and for looking at its shape); any other type as it is.
+pub(crate) fn declared(ty: &syn::Type) -> syn::Type {
+    DECLARED.with(|d| d.borrow().get(&key(ty)).cloned()).unwrap_or_else(|| ty.clone())
+}
+
 /// A type or path as a person would write it: `Vec<User>`, not `Vec < User >`.
 pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
-    let raw = tokens.to_token_stream().to_string();
+    let raw = key(tokens);
+    let raw = DECLARED.with(|d| d.borrow().get(&raw).map(key)).unwrap_or(raw);
     let mut out = String::with_capacity(raw.len());
     let chars: Vec<char> = raw.chars().collect();
     for (i, &c) in chars.iter().enumerate() {

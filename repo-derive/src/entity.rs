@@ -330,6 +330,17 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         let key = f.key.then(|| quote!(key));
         quote!(#name : #ty = #col #key,)
     });
+    // Each mapped field's type, named through the entity so that a repository in any module
+    // resolves it where it was written.
+    let field_type_impls = def.mapped().enumerate().map(|(n, f)| {
+        let ty = &f.ty;
+        quote! {
+            #[automatically_derived]
+            impl ::repo_runtime::__private::FieldType<#n> for #ident {
+                type Type = #ty;
+            }
+        }
+    });
     let raw_table = &def.table;
     let meta_macro = format_ident!("__repo_entity_{}", ident);
     let generic_note = (!input.generics.params.is_empty()).then(
@@ -356,6 +367,8 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
             const KEY_COLUMNS: &'static [&'static str] = &[#(#keys),*];
         }
+
+        #(#field_type_impls)*
 
         /// Hands this entity's shape to `#[repository_for]` (which cannot see the struct).
         #[doc(hidden)]

@@ -93,7 +93,7 @@ pub mod __private {
     pub use crate::call::{Paging, Query, all, execute, one, opt, page, stream};
     pub use crate::crud::copy_in;
     pub use crate::enums::*;
-    pub use crate::row::assert_width;
+    pub use crate::row::{FieldType, assert_width};
     pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;
     pub use repo_derive::__repository_impl as repository_impl;

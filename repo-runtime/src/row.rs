@@ -41,6 +41,14 @@ pub trait FromRow: Sized {
     }
 }
 
+/// The type of an entity's mapped field number `I`: how generated repositories name it, so that
+/// it resolves in the entity's module rather than the repository's.
+#[doc(hidden)]
+pub trait FieldType<const I: usize> {
+    /// The field's type.
+    type Type;
+}
+
 /// Fails the build with `message` when `T` reads a fixed number of columns other than
 /// `selected` (generated for a row type whose width only the compiler knows).
 #[doc(hidden)]

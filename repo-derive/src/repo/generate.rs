@@ -15,6 +15,7 @@ use crate::template::{Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
 
 /// `Vec<T>` other than `Vec<u8>` (bytea), or an `Option` of one: a PostgreSQL array.
 pub(super) fn is_array(ty: &Type) -> bool {
+    let ty = &crate::diag::declared(ty);
     let Type::Path(p) = ty else { return false };
     let Some(seg) = p.path.segments.last() else { return false };
     let inner = match &seg.arguments {

@@ -189,6 +189,22 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
             .map(|(i, _, c, k)| FieldInfo { ident: i.to_string(), column: c.clone(), key: *k })
             .collect(),
     };
-    let field_types = entity.fields.iter().map(|(i, t, _, _)| (i.to_string(), t.clone())).collect();
+    // Field types are named through the entity (`<Book as FieldType<3>>::Type`), so they
+    // resolve where the entity is declared, whatever the repository's module imports; messages
+    // still show them as declared.
+    let entity_ident = &entity.ident;
+    let named: Vec<(String, Type, Type)> = entity
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(n, (i, t, _, _))| {
+            let through: Type = syn::parse_quote_spanned! {t.span()=>
+                <#entity_ident as ::repo_runtime::__private::FieldType<#n>>::Type
+            };
+            (i.to_string(), through, t.clone())
+        })
+        .collect();
+    crate::diag::set_declared(named.iter().map(|(_, through, t)| (through.clone(), t.clone())));
+    let field_types = named.into_iter().map(|(i, through, _)| (i, through)).collect();
     generate::generate(&repo, &args, &info, &field_types, &entity.ident)
 }
