@@ -75,8 +75,14 @@ async fn a_login_flood_does_not_starve_health_or_cached_reads() {
     let (statuses, (answered, slowest)) = tokio::join!(flood, probes);
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     // Hashing runs on the blocking pool behind a semaphore: the runtime keeps answering.
-    assert!(answered >= 20, "only {answered} health and cached answers in 2 s of flood");
-    assert!(slowest < Duration::from_millis(500), "a probe waited {slowest:?}");
+    // Measured on two cores: about 2,000-2,700 answers in the 2 s, the slowest 100-250 ms
+    // (over 600 ms while a build ran beside it); with the hashing moved onto the runtime's
+    // workers, 2-4 answers, each waiting 0.5-2.7 s. The count tells the two apart on a busy
+    // machine, where a single probe's wait does not.
+    assert!(
+        answered >= 200,
+        "only {answered} health and cached answers in 2 s of flood (slowest {slowest:?})"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
