@@ -89,8 +89,17 @@ pub(crate) fn declared(ty: &syn::Type) -> syn::Type {
 
 /// A type or path as a person would write it: `Vec<User>`, not `Vec < User >`.
 pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
-    let raw = key(tokens);
-    let raw = DECLARED.with(|d| d.borrow().get(&raw).map(key)).unwrap_or(raw);
+    // Field types named through the entity read as declared, also inside other types
+    // (`Vec<&<Book as FieldType<3>>::Type>` reads `Vec<&NaiveDate>`).
+    let raw = DECLARED.with(|d| {
+        d.borrow().iter().fold(key(tokens), |raw, (named, declared)| {
+            if raw.contains(named.as_str()) {
+                raw.replace(named.as_str(), &key(declared))
+            } else {
+                raw
+            }
+        })
+    });
     let mut out = String::with_capacity(raw.len());
     let chars: Vec<char> = raw.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -114,4 +123,35 @@ pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_type_named_through_the_entity_reads_as_declared_also_inside_another_type() {
+        let named = |n: usize| -> syn::Type {
+            syn::parse_str(&format!(
+                "<Book as ::repo_runtime::__private::FieldType<{n}usize>>::Type"
+            ))
+            .unwrap()
+        };
+        let declared = |s: &str| -> syn::Type { syn::parse_str(s).unwrap() };
+        set_declared([(named(1), declared("i64")), (named(10), declared("NaiveDate"))]);
+        let batch: syn::Type =
+            syn::parse_str(&format!("::std::vec::Vec<&{}>", named(10).to_token_stream())).unwrap();
+        assert_eq!(pretty(&batch), "::std::vec::Vec<&NaiveDate>");
+        assert_eq!(pretty(&named(1)), "i64");
+        assert_eq!(declared_of(&named(10)), "NaiveDate");
+        set_declared([]);
+        assert_eq!(
+            pretty(&named(1)),
+            "<Book as::repo_runtime::__private::FieldType<1usize>>::Type"
+        );
+    }
+
+    fn declared_of(ty: &syn::Type) -> String {
+        pretty(&declared(ty))
+    }
 }
