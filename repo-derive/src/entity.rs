@@ -2,6 +2,7 @@
 //! `FromRow` and `Entity` impls, and the hidden macro that hands the struct's shape to
 //! `#[repository_for]`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
@@ -297,8 +298,8 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
     };
     // Checked only when the struct itself is sound, and reported beside a full expansion so
     // the repositories built on it do not fail too.
-    let tracked =
-        if errors.is_empty() { check_schema(&def, &mut errors) } else { TokenStream::new() };
+    let (tracked, casts) =
+        if errors.is_empty() { check_schema(&def, &mut errors) } else { Default::default() };
     let compile_errors = errors.to_compile_errors();
     let ident = &def.ident;
     let (impl_g, ty_g, _) = input.generics.split_for_impl();
@@ -328,7 +329,8 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
     let meta_fields = def.mapped().map(|f| {
         let (name, ty, col) = (&f.ident, &f.ty, &f.column);
         let key = f.key.then(|| quote!(key));
-        quote!(#name : #ty = #col #key,)
+        let cast = casts.get(col).map(|sql| quote!(as #sql));
+        quote!(#name : #ty = #col #key #cast,)
     });
     // Each mapped field's type, named through the entity so that a repository in any module
     // resolves it where it was written.
@@ -490,18 +492,27 @@ fn schema_dir(def: &EntityDef, errors: &mut Errors) -> Option<PathBuf> {
     }
 }
 
-/// Checks `def` against the migrations and returns the `include_bytes!` that make cargo
-/// rebuild when one of them changes.
-fn check_schema(def: &EntityDef, errors: &mut Errors) -> TokenStream {
-    let Some(dir) = schema_dir(def, errors) else { return TokenStream::new() };
+/// Checks `def` against the migrations. Returns the `include_bytes!` that make cargo rebuild
+/// when one of them changes, and the SQL type of each column a parameter must be cast to (a
+/// PostgreSQL ENUM: `UNNEST($1::mood[])`), by column.
+fn check_schema(def: &EntityDef, errors: &mut Errors) -> (TokenStream, HashMap<String, String>) {
+    let Some(dir) = schema_dir(def, errors) else { return Default::default() };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let schema = match crate::check::schema::load(&dir) {
         Ok(s) => s,
         Err(d) => {
             errors.push(&def.ident, &d.message, &d.help);
-            return TokenStream::new();
+            return Default::default();
         }
     };
+    let casts = schema
+        .catalog
+        .tables
+        .get(&def.table)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c.name.clone(), quote_table(c.ty.strip_prefix("enum:")?))))
+        .collect();
     let shown = std::env::var_os("CARGO_MANIFEST_DIR")
         .and_then(|m| dir.strip_prefix(std::fs::canonicalize(m).ok()?).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| dir.clone());
@@ -521,8 +532,9 @@ fn check_schema(def: &EntityDef, errors: &mut Errors) -> TokenStream {
         }
     }
     let files = schema.files.iter().map(|f| f.to_string_lossy().into_owned());
-    quote! {
+    let tracked = quote! {
         // Rebuild when a migration changes.
         #(const _: &[u8] = ::core::include_bytes!(#files);)*
-    }
+    };
+    (tracked, casts)
 }

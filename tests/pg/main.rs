@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod crud;
+mod enums;
 mod errors;
 mod executors;
 mod kinds;

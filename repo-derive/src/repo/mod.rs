@@ -115,7 +115,16 @@ pub(crate) fn expand_repository_for(attr: TokenStream, item: TokenStream) -> Tok
 struct EntityMeta {
     ident: Ident,
     table: String,
-    fields: Vec<(Ident, Type, String, bool)>,
+    fields: Vec<MetaField>,
+}
+
+/// One mapped field as the derive hands it over: `name: Type = "column" [key] [as "sql type"]`.
+struct MetaField {
+    ident: Ident,
+    ty: Type,
+    column: String,
+    key: bool,
+    cast: Option<String>,
 }
 
 impl Parse for EntityMeta {
@@ -146,8 +155,14 @@ impl Parse for EntityMeta {
             if key {
                 kw(&content, "key")?;
             }
+            let cast = if content.peek(Token![as]) {
+                content.parse::<Token![as]>()?;
+                Some(content.parse::<LitStr>()?.value())
+            } else {
+                None
+            };
             content.parse::<Token![,]>()?;
-            fields.push((name, ty, column.value(), key));
+            fields.push(MetaField { ident: name, ty, column: column.value(), key, cast });
         }
         Ok(Self { ident, table: table.value(), fields })
     }
@@ -186,7 +201,12 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
         fields: entity
             .fields
             .iter()
-            .map(|(i, _, c, k)| FieldInfo { ident: i.to_string(), column: c.clone(), key: *k })
+            .map(|f| FieldInfo {
+                ident: f.ident.to_string(),
+                column: f.column.clone(),
+                key: f.key,
+                cast: f.cast.clone(),
+            })
             .collect(),
     };
     // Field types are named through the entity (`<Book as FieldType<3>>::Type`), so they
@@ -197,7 +217,7 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
         .fields
         .iter()
         .enumerate()
-        .map(|(n, (i, t, _, _))| {
+        .map(|(n, MetaField { ident: i, ty: t, .. })| {
             let through: Type = syn::parse_quote_spanned! {t.span()=>
                 <#entity_ident as ::repo_runtime::__private::FieldType<#n>>::Type
             };

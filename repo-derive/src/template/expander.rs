@@ -100,6 +100,12 @@ impl Expander<'_> {
             .iter()
             .find(|f| f.ident == name)
             .or_else(|| self.entity.fields.iter().find(|f| f.column == name))
+            .or_else(|| {
+                // A C# property name, as templates ported from C# Sqlx write them: `CreatedAt`.
+                let snake = crate::entity::snake_case(name);
+                let pascal = name.starts_with(|c: char| c.is_ascii_uppercase());
+                self.entity.fields.iter().find(|f| pascal && f.ident == snake)
+            })
     }
 
     fn param(&mut self, name: &str, field: Option<&str>) -> String {
@@ -253,7 +259,10 @@ impl Expander<'_> {
             ArgKind::EntitySlice => format!("&[{}]", self.entity.name),
             _ => format!("&{}", self.entity.name),
         };
-        if let Some(name) = &p.arg {
+        // `:auto` (as C# Sqlx writes `{{values:auto}}`) is the default: the only argument of the
+        // right kind, unless an argument is called `auto`.
+        let named = p.arg.as_ref().filter(|a| *a != "auto" || self.arg(a).is_some());
+        if let Some(name) = named {
             return match self.arg(name) {
                 Some(a) if a.kind == kind => Some(name.clone()),
                 Some(_) => {
@@ -372,10 +381,13 @@ impl Expander<'_> {
                 let params: Vec<String> = fields
                     .iter()
                     .map(|f| {
-                        format!(
-                            "${}",
-                            self.bind(Bind::Column { arg: arg.clone(), field: f.ident.clone() })
-                        )
+                        let n =
+                            self.bind(Bind::Column { arg: arg.clone(), field: f.ident.clone() });
+                        // Typed arrays where the column's type is not the parameter's own.
+                        match &f.cast {
+                            Some(ty) => format!("${n}::{ty}[]"),
+                            None => format!("${n}"),
+                        }
                     })
                     .collect();
                 format!("SELECT * FROM UNNEST({})", params.join(", "))

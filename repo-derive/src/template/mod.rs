@@ -38,6 +38,9 @@ pub(crate) struct FieldInfo {
     pub ident: String,
     pub column: String,
     pub key: bool,
+    /// The column's type in SQL when a parameter must be cast to it (a PostgreSQL ENUM, which
+    /// a text parameter does not convert to on its own), from the migrations.
+    pub cast: Option<String>,
 }
 
 /// How a method argument relates to the entity.

@@ -180,9 +180,22 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                             .take_while(|c| is_ident_char(**c) || **c == b':')
                             .count();
                         let shown = &template[i..i + 2 + name_len];
+                        let name = shown[2..].split(':').next().unwrap_or_default();
+                        let known =
+                            name == "if" || super::PLACEHOLDERS.iter().any(|(n, _)| *n == name);
+                        // `price_cents<<status`: PostgreSQL's shift operator, written without
+                        // the space that tells it from a placeholder.
+                        let help = if c == b'<' && !known {
+                            format!(
+                                "`<<` followed by a name opens a placeholder; for the shift operator write a space after it (`<< {}`), or close the placeholder with `>>`",
+                                &shown[2..]
+                            )
+                        } else {
+                            format!("close it with `{close}`, e.g. `{shown}{close}`")
+                        };
                         errors.push(Diag::new(
                             format!("unclosed placeholder `{shown}` in the SQL template"),
-                            format!("close it with `{close}`, e.g. `{shown}{close}`"),
+                            help,
                         ));
                         if nested {
                             i += 2 + name_len;
@@ -270,7 +283,13 @@ fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
             options: Vec::new(),
         });
     }
-    let mut words = raw.split_whitespace().peekable();
+    // C# Sqlx's option syntax, `{{columns:auto|exclude=Id,CreatedAt}}`, is an alias of
+    // `--exclude Id,CreatedAt` (PascalCase names find their fields when they are looked up).
+    let (main, piped) = match raw.split_once('|') {
+        Some((main, rest)) => (main, Some(rest)),
+        None => (raw, None),
+    };
+    let mut words = main.split_whitespace().peekable();
     let head = words.next().unwrap_or_default();
     let (name, arg) = match head.split_once(':') {
         Some((n, a)) => (n, Some(a.to_owned())),
@@ -289,6 +308,18 @@ fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
             value.push_str(w);
         }
         options.push((opt.to_owned(), (!value.is_empty()).then_some(value)));
+    }
+    for part in piped.into_iter().flat_map(|p| p.split('|')) {
+        let (opt, value) = part.split_once('=').unwrap_or((part, ""));
+        let (opt, value): (String, String) =
+            (opt.trim().to_owned(), value.split_whitespace().collect());
+        if opt.is_empty() || !opt.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            return Err(Diag::new(
+                format!("unexpected `|{}` in placeholder `<<{}>>`", part.trim(), raw.trim()),
+                "after `|` comes an option, e.g. `{{columns:auto|exclude=Id,CreatedAt}}`, the same as `<<columns --exclude id,created_at>>`",
+            ));
+        }
+        options.push((opt, (!value.is_empty()).then_some(value)));
     }
     Ok(Placeholder {
         raw: raw.trim().to_owned(),

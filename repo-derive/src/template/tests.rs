@@ -15,6 +15,7 @@ fn user() -> EntityInfo {
         ident: ident.into(),
         column: column.into(),
         key,
+        cast: None,
     };
     EntityInfo {
         name: "User".into(),
@@ -153,6 +154,31 @@ fn table_and_columns() {
 }
 
 #[test]
+fn c_sharp_sqlx_option_syntax_is_an_alias() {
+    let user_arg = || vec![entity("user")];
+    assert_eq!(sql("{{columns:auto|exclude=Id}}", &[]), "phone, email, nick");
+    assert_eq!(sql("{{columns:auto|exclude=Id,NickName}}", &[]), "phone, email");
+    assert_eq!(sql("{{columns|only=Phone, Email}}", &[]), "phone, email");
+    assert_eq!(sql("{{columns|prefix=u|only=Id}}", &[]), "u.id");
+    assert_eq!(sql("{{values:auto}}", &user_arg()), "$1, $2, $3, $4");
+    assert_eq!(sql("{{set:auto|exclude=Email}}", &user_arg()), "phone = $1, nick = $2");
+    assert_eq!(sql("{{orderby:NickName|desc}}", &[]), "ORDER BY nick DESC");
+    // An argument really called `auto` is still the one `:auto` names.
+    let auto = [entity("auto"), entity("user")];
+    assert_eq!(
+        binds("{{values:auto|only=Id}}, @user.phone", &auto),
+        vec![
+            Bind::Field { arg: "auto".into(), field: "id".into() },
+            Bind::Field { arg: "user".into(), field: "phone".into() }
+        ]
+    );
+    // A name that is no field keeps the user's intent in the message.
+    let e = errors("{{columns:auto|exclude=Idd}}", &[]);
+    assert!(e[0].contains("`--exclude Idd` in `<<columns:auto|exclude=Idd>>`"), "{e:?}");
+    assert!(errors("{{columns|=Id}}", &[])[0].contains("unexpected `|=Id`"));
+}
+
+#[test]
 fn identifiers_are_quoted_only_when_needed() {
     assert_eq!(quote_ident("users"), "users");
     assert_eq!(quote_ident("user"), "\"user\"");
@@ -283,6 +309,12 @@ fn diagnostics_name_the_problem_and_the_valid_forms() {
     let cases: &[(&str, &[ArgInfo], &str)] = &[
         ("SELECT <<columns", &[], "unclosed placeholder `<<columns`"),
         ("SELECT <<columns FROM <<table>>", &[], "unclosed placeholder `<<columns`"),
+        ("SELECT <<columns", &[], "close it with `>>`, e.g. `<<columns>>`"),
+        (
+            "WHERE price_cents<<status",
+            &[],
+            "for the shift operator write a space after it (`<< status`)",
+        ),
         ("<<columns --exlude id>>", &[], "did you mean `exclude`?"),
         ("<<columns --exclude>>", &[], "needs a value"),
         ("<<columns --exclude idd>>", &[], "did you mean `id`?"),
