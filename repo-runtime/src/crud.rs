@@ -7,7 +7,7 @@ use std::pin::pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::ToSql;
 
-use crate::call::{Query, observed};
+use crate::call::{Listeners, Query, acquire, observed};
 use crate::executor::{Conn, Source};
 use crate::{Entity, Page, Result};
 
@@ -101,8 +101,8 @@ pub async fn copy_in<T, const N: usize>(
     rows: &[T],
     values: for<'a> fn(&'a T) -> [&'a (dyn ToSql + Sync); N],
 ) -> Result<u64> {
-    observed(copy, |n| Some(*n), async {
-        let conn = Conn::acquire(source).await?;
+    observed!(copy, |n: &u64| Some(*n), async {
+        let conn = acquire!(source);
         let types_stmt = conn.prepare(columns.sql, columns.types).await?;
         let types: Vec<_> = types_stmt.columns().iter().map(|c| c.type_().clone()).collect();
         let copy_stmt = conn.prepare(copy.sql, copy.types).await?;
@@ -113,5 +113,4 @@ pub async fn copy_in<T, const N: usize>(
         }
         Ok(writer.finish().await?)
     })
-    .await
 }

@@ -206,6 +206,16 @@ impl<'a> Conn<'a> {
         })
     }
 
+    /// A connection checked out of a pool.
+    pub(crate) fn pooled(object: deadpool_postgres::Object) -> Self {
+        Self { inner: Inner::Pooled(object) }
+    }
+
+    /// A borrowed client or transaction (not a pool: that is checked out with [`Self::pooled`]).
+    pub(crate) fn borrowed(source: Source<'a>) -> Self {
+        Self { inner: Inner::Borrowed(source) }
+    }
+
     fn target(&self) -> Target<'_> {
         match &self.inner {
             Inner::Pooled(o) => Target::Cached(o),
