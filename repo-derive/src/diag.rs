@@ -4,6 +4,7 @@ use std::fmt::Display;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
+use syn::spanned::Spanned;
 
 /// Collects errors across one expansion (serde's `Ctxt`, without the drop check).
 #[derive(Default)]
@@ -85,6 +86,16 @@ fn key(tokens: &impl ToTokens) -> String {
 /// and for looking at its shape); any other type as it is.
 pub(crate) fn declared(ty: &syn::Type) -> syn::Type {
     DECLARED.with(|d| d.borrow().get(&key(ty)).cloned()).unwrap_or_else(|| ty.clone())
+}
+
+/// Where to point at a type in an error: a path's last segment (`Duration` of
+/// `std::time::Duration`; a whole type cannot be spanned on stable, and its first token `std`
+/// says nothing), else the type's first token.
+pub(crate) fn type_span(ty: &syn::Type) -> proc_macro2::Span {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map_or_else(|| ty.span(), |s| s.ident.span()),
+        _ => ty.span(),
+    }
 }
 
 /// A type or path as a person would write it: `Vec<User>`, not `Vec < User >`.

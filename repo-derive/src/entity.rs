@@ -239,7 +239,7 @@ fn field_bounds(
     let bounds = fields
         .iter()
         .filter(|(_, _, skip)| !skip)
-        .map(|(_, ty, _)| quote_spanned!(ty.span()=> #ty: ::repo_runtime::__private::FromSqlOwned));
+        .map(|(_, ty, _)| quote_spanned!(crate::diag::type_span(ty)=> #ty: ::repo_runtime::__private::Column));
     let existing = where_g.map(|w| {
         let p = &w.predicates;
         quote!(#p,)
@@ -254,7 +254,7 @@ fn column_checks(fields: &[(TokenStream, &Type, bool)], names: Option<&[String]>
         fields.iter().filter(|(_, _, skip)| !skip).map(|(_, ty, _)| *ty).collect();
     let width = mapped.len();
     let arms = mapped.iter().enumerate().map(|(i, ty)| {
-        quote_spanned!(ty.span()=> #i => <#ty as ::repo_runtime::__private::FromSql<'static>>::accepts(ty),)
+        quote_spanned!(ty.span()=> #i => <#ty as ::repo_runtime::__private::Column>::accepts(ty),)
     });
     let names = names.map(|names| {
         quote! {
@@ -284,7 +284,7 @@ fn from_row_body(fields: &[(TokenStream, &Type, bool)]) -> TokenStream {
         } else {
             let i = index;
             index += 1;
-            quote_spanned!(ty.span()=> #name: ::repo_runtime::column::<#ty>(row, #i)?)
+            quote_spanned!(ty.span()=> #name: <#ty as ::repo_runtime::__private::Column>::read(row, #i)?)
         }
     });
     quote!(::core::result::Result::Ok(Self { #(#inits,)* }))

@@ -101,6 +101,62 @@ pub mod __private {
     pub use tokio_postgres::Row;
     pub use tokio_postgres::types::{FromSql, FromSqlOwned, IsNull, ToSql, Type, to_sql_checked};
 
+    /// A type a mapped field can have: `FromSql` for every lifetime. Named in the entity's
+    /// bounds so that a field of another type is reported in these words, on the field.
+    #[diagnostic::on_unimplemented(
+        message = "a field of type `{Self}` cannot be read from a PostgreSQL column",
+        label = "`{Self}` does not implement tokio_postgres's `FromSql`",
+        note = "fields are read with `FromSql`: i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono's dates and times, Uuid, Decimal, serde_json::Value and Json<T>, Option and Vec of these, or an enum with `#[derive(SqlEnum)]`",
+        note = "implement `FromSql` for your own type, or leave the field out with `#[entity(skip)]` (it is then filled with `Default`)"
+    )]
+    pub trait Column: Sized {
+        /// Reads column `index` of `row`.
+        fn read(row: &Row, index: usize) -> crate::Result<Self>;
+        /// Whether a column of PostgreSQL type `ty` can be read into `Self`.
+        fn accepts(ty: &Type) -> bool;
+    }
+
+    impl<T: FromSqlOwned> Column for T {
+        #[inline]
+        fn read(row: &Row, index: usize) -> crate::Result<Self> {
+            crate::column(row, index)
+        }
+
+        #[inline]
+        fn accepts(ty: &Type) -> bool {
+            <T as FromSql<'static>>::accepts(ty)
+        }
+    }
+
+    /// A type a method argument can have: `ToSql + Sync`. Named in the repository's bounds so
+    /// that an argument of another type is reported in these words, on the argument.
+    #[diagnostic::on_unimplemented(
+        message = "an argument of type `{Self}` cannot be sent as a PostgreSQL parameter",
+        label = "`{Self}` does not implement tokio_postgres's `ToSql`",
+        note = "parameters are sent with `ToSql`: i16, i32, i64, f32, f64, bool, &str, String, &[u8], chrono's dates and times, Uuid, Decimal, serde_json::Value and Json<T>, Option of these, slices and Vecs of these for arrays (`= ANY(@ids)`), or an enum with `#[derive(SqlEnum)]`",
+        note = "convert the value first (e.g. a `Duration` to `i64` milliseconds), or implement `ToSql` for your own type"
+    )]
+    pub trait Param {
+        /// The value as generated code passes it.
+        fn param(&self) -> &(dyn ToSql + Sync);
+        /// Whether a parameter of PostgreSQL type `ty` accepts `Self`.
+        fn accepts(ty: &Type) -> bool
+        where
+            Self: Sized;
+    }
+
+    impl<T: ToSql + Sync> Param for T {
+        #[inline]
+        fn param(&self) -> &(dyn ToSql + Sync) {
+            self
+        }
+
+        #[inline]
+        fn accepts(ty: &Type) -> bool {
+            <T as ToSql>::accepts(ty)
+        }
+    }
+
     /// Boxed error type of `ToSql`/`FromSql`.
     pub type BoxError = Box<dyn std::error::Error + Sync + Send>;
 

@@ -415,7 +415,7 @@ pub(super) fn generate(
             let q = query(s);
             let params = s.params.iter().map(|t| {
                 let shown = crate::diag::pretty(t);
-                quote!(#p::ParamCheck { accepts: <#t as #p::ToSql>::accepts, rust: #shown })
+                quote!(#p::ParamCheck { accepts: <#t as #p::Param>::accepts, rust: #shown })
             });
             let rows = match &s.rows {
                 Some((t, extra)) => {

@@ -208,7 +208,7 @@ fn verify_step(
             }
         };
         let shown = pretty(&ty);
-        Some(quote!(#p::ParamCheck { accepts: <#ty as #p::ToSql>::accepts, rust: #shown }))
+        Some(quote!(#p::ParamCheck { accepts: <#ty as #p::Param>::accepts, rust: #shown }))
     });
     let params: Vec<TokenStream> = params.collect();
     let rows = match &m.returns {
@@ -254,12 +254,12 @@ fn variant_call(
         .map(|(i, b)| match b {
             Bind::Arg(a) => {
                 let id = arg_ident(a);
-                quote_spanned!(id.span()=> &#id)
+                quote_spanned!(id.span()=> #p::Param::param(&#id))
             }
             Bind::Field { arg, field } => {
                 let id = arg_ident(arg);
                 let f = format_ident!("{}", field, span = id.span());
-                quote_spanned!(id.span()=> &#id.#f)
+                quote_spanned!(id.span()=> #p::Param::param(&#id.#f))
             }
             Bind::Column { arg, field } => {
                 let id = arg_ident(arg);
@@ -510,7 +510,7 @@ pub(super) fn generate(
             let ty = &a.ty;
             let mut named = ty.clone();
             let hrtb = name_elided_lifetimes(&mut named).then(|| quote!(for<'__arg>));
-            let b = quote_spanned!(ty.span()=> #hrtb #named: ::repo_runtime::__private::ToSql + ::core::marker::Sync);
+            let b = quote_spanned!(crate::diag::type_span(ty)=> #hrtb #named: ::repo_runtime::__private::Param);
             if !bound_list.iter().any(|x| x.to_string() == b.to_string()) {
                 bound_list.push(b);
             }
