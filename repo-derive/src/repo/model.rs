@@ -338,6 +338,7 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
         ),
     }
     let mut args = Vec::new();
+    let mut args_named = true;
     for input in sig.inputs.iter().skip(1) {
         let FnArg::Typed(pt) = input else { continue };
         match &*pt.pat {
@@ -348,11 +349,14 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
                     kind: arg_kind(&pt.ty, entity),
                 });
             }
-            other => local.push(
-                other,
-                "repository method arguments must be plain names",
-                "write `name: Type`; the name is what `@name` binds in the template",
-            ),
+            other => {
+                args_named = false;
+                local.push(
+                    other,
+                    "repository method arguments must be plain names",
+                    "write `name: Type`; the name is what `@name` binds in the template",
+                );
+            }
         }
     }
     let output = match &sig.output {
@@ -368,6 +372,16 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
     };
     let returns = output.as_ref().and_then(|o| returns(o, &mut local));
     let ok = local.is_empty();
+    // The signature is wrong: say what is wrong with the template too, in the same build.
+    if let (false, Some((sql, attr)), true) = (ok, &sql, args_named) {
+        let infos: Vec<crate::template::ArgInfo> = args
+            .iter()
+            .map(|a| crate::template::ArgInfo { name: a.ident.to_string(), kind: a.kind })
+            .collect();
+        for d in crate::template::check_without_entity(&sql.template.value(), &infos) {
+            local.push(attr, &d.message, &d.help);
+        }
+    }
     if let Err(e) = local.finish() {
         errors.push_error(e);
     }

@@ -110,11 +110,7 @@ impl Expander<'_> {
 
     fn param(&mut self, name: &str, field: Option<&str>) -> String {
         let Some(arg) = self.arg(name) else {
-            let hint = did_you_mean(name, self.args.iter().map(|a| a.name.as_str()));
-            self.errors.push(Diag::new(
-                format!("`@{name}` does not match any argument of the method"),
-                format!("{hint}the arguments are {}", self.arg_names()),
-            ));
+            self.errors.push(super::unmatched_param(name, self.args));
             return String::new();
         };
         let kind = arg.kind;
@@ -309,11 +305,7 @@ impl Expander<'_> {
 
     fn placeholder(&mut self, p: &Placeholder) -> String {
         let Some((_, valid)) = PLACEHOLDERS.iter().find(|(n, _)| *n == p.name) else {
-            let hint = did_you_mean(&p.name, PLACEHOLDERS.iter().map(|(n, _)| *n));
-            self.errors.push(Diag::new(
-                format!("unknown placeholder `<<{}>>`", p.raw),
-                format!("{hint}valid placeholders: {}", list(PLACEHOLDERS.iter().map(|(n, _)| *n))),
-            ));
+            self.errors.push(super::unknown_placeholder(p));
             return String::new();
         };
         self.check_options(p, valid);

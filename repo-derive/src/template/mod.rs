@@ -366,6 +366,52 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
     if errors.is_empty() { Ok((conditions, governs)) } else { Err(errors) }
 }
 
+fn unknown_placeholder(p: &Placeholder) -> Diag {
+    let hint = did_you_mean(&p.name, PLACEHOLDERS.iter().map(|(n, _)| *n));
+    Diag::new(
+        format!("unknown placeholder `<<{}>>`", p.raw),
+        format!("{hint}valid placeholders: {}", list(PLACEHOLDERS.iter().map(|(n, _)| *n))),
+    )
+}
+
+fn unmatched_param(name: &str, args: &[ArgInfo]) -> Diag {
+    let hint = did_you_mean(name, args.iter().map(|a| a.name.as_str()));
+    Diag::new(
+        format!("`@{name}` does not match any argument of the method"),
+        format!("{hint}the arguments are {}", list(args.iter().map(|a| a.name.as_str()))),
+    )
+}
+
+/// What can be told of `template` without the entity: its lexical errors, unknown
+/// placeholders and parameters that match no argument. For a method whose signature is wrong,
+/// so that one build reports both.
+pub(crate) fn check_without_entity(template: &str, args: &[ArgInfo]) -> Vec<Diag> {
+    let pieces = match scan(template) {
+        Ok(pieces) => pieces,
+        Err(errors) => return errors,
+    };
+    let mut out: Vec<Diag> = Vec::new();
+    for piece in &pieces {
+        let d = match piece {
+            Piece::Placeholder(p)
+                if p.name != "if"
+                    && p.name != "/if"
+                    && !PLACEHOLDERS.iter().any(|(n, _)| *n == p.name) =>
+            {
+                unknown_placeholder(p)
+            }
+            Piece::Param { name, .. } if !args.iter().any(|a| a.name == *name) => {
+                unmatched_param(name, args)
+            }
+            _ => continue,
+        };
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
 /// Expands `template` for a method with `args` of a repository for `entity`: one statement
 /// for each combination of its optional clauses.
 pub(crate) fn expand(
