@@ -140,6 +140,17 @@ pub(crate) fn arg_kind(ty: &Type, entity: &Ident) -> ArgKind {
     }
 }
 
+/// `Vec<Entity>` (or `Option<Vec<Entity>>`) as a row type.
+fn vec_of_entity(ty: &Type, entity: &Ident) -> bool {
+    let Some(seg) = last_segment(ty) else { return false };
+    let inner = first_type_arg(seg);
+    match seg.ident.to_string().as_str() {
+        "Option" => inner.is_some_and(|t| vec_of_entity(t, entity)),
+        "Vec" => inner.and_then(last_segment).is_some_and(|s| s.ident == *entity),
+        _ => false,
+    }
+}
+
 /// A row type the macro can rule out by its shape alone.
 fn unsupported_row(ty: &Type) -> Option<String> {
     let name = pretty(ty);
@@ -166,7 +177,7 @@ fn unsupported_row(ty: &Type) -> Option<String> {
     }
 }
 
-fn returns(output: &Type, errors: &mut Errors) -> Option<Returns> {
+fn returns(output: &Type, entity: &Ident, errors: &mut Errors) -> Option<Returns> {
     fn wrong<T>(errors: &mut Errors, output: &Type, what: String) -> Option<T> {
         errors.push(
             output,
@@ -188,6 +199,19 @@ fn returns(output: &Type, errors: &mut Errors) -> Option<Returns> {
     }
     let row = |errors: &mut Errors, t: &Type| match unsupported_row(t) {
         Some(why) => wrong(errors, output, why),
+        // `Option<Vec<User>>`, `Vec<Vec<User>>`: a `Vec` in the row type can only be an array
+        // column, and an entity is no column.
+        None if vec_of_entity(t, entity) => {
+            let e = entity.to_string();
+            wrong(
+                errors,
+                output,
+                format!(
+                    "`{}` reads each row as an array of `{e}`; rows of `{e}` are returned as `Result<Vec<{e}>>` (no rows: an empty `Vec`), `Result<Option<{e}>>` or `Result<{e}>`",
+                    pretty(t)
+                ),
+            )
+        }
         None => Some(t.clone()),
     };
     let seg = last_segment(inner);
@@ -370,7 +394,7 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
             None
         }
     };
-    let returns = output.as_ref().and_then(|o| returns(o, &mut local));
+    let returns = output.as_ref().and_then(|o| returns(o, entity, &mut local));
     let ok = local.is_empty();
     // The signature is wrong: say what is wrong with the template too, in the same build.
     if let (false, Some((sql, attr)), true) = (ok, &sql, args_named) {
