@@ -531,10 +531,30 @@ fn check_schema(def: &EntityDef, errors: &mut Errors) -> (TokenStream, HashMap<S
             None => errors.push(&def.ident, &d.message, &d.help),
         }
     }
+    // An enum's representation is known to the compiler, not to this macro: a constant
+    // compares it with the column.
+    let stored = crate::check::entity::stored_checks(&schema.catalog, &def.table, &fields)
+        .into_iter()
+        .map(|c| {
+            let ty = crate::check::entity::option_inner(&mapped[c.field].ty);
+            let (int_ok, text_ok, if_int, if_text) = (c.int_ok, c.text_ok, c.if_int, c.if_text);
+            quote_spanned! {crate::diag::type_span(ty)=>
+                const _: () = {
+                    // Used only when the type is not a `SqlEnum`.
+                    #[allow(unused_imports)]
+                    use ::repo_runtime::__private::NotStoredAs as _;
+                    ::repo_runtime::__private::assert_stored(
+                        <::repo_runtime::__private::StoredProbe<#ty>>::STORED,
+                        #int_ok, #text_ok, #if_int, #if_text,
+                    )
+                };
+            }
+        });
     let files = schema.files.iter().map(|f| f.to_string_lossy().into_owned());
     let tracked = quote! {
         // Rebuild when a migration changes.
         #(const _: &[u8] = ::core::include_bytes!(#files);)*
+        #(#stored)*
     };
     (tracked, casts)
 }

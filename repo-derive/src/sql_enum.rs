@@ -116,6 +116,10 @@ pub(crate) fn expand_sql_enum(input: DeriveInput) -> TokenStream {
     let p = quote!(::repo_runtime::__private);
     let type_name = ident.to_string();
     let idents: Vec<_> = values.iter().map(|(i, _, _)| i).collect();
+    let stored = match repr {
+        Repr::Int => quote!(Int),
+        Repr::Text => quote!(Text),
+    };
     let (to_sql, from_sql, accepts, array) = match repr {
         Repr::Int => {
             let nums: Vec<_> = values.iter().map(|(_, n, _)| n).collect();
@@ -189,6 +193,11 @@ pub(crate) fn expand_sql_enum(input: DeriveInput) -> TokenStream {
         #[automatically_derived]
         impl ::repo_runtime::UnnestType for #ident {
             const ARRAY_TYPE: #p::Type = #p::Type::#array;
+        }
+
+        #[automatically_derived]
+        impl #p::StoredAs for #ident {
+            const STORED: #p::Stored = #p::Stored::#stored;
         }
     }
 }

@@ -52,3 +52,59 @@ pub fn text_from_sql(raw: &[u8]) -> Result<&str, BoxError> {
 pub fn invalid(type_name: &'static str, value: impl ToString) -> BoxError {
     Box::new(crate::error::InvalidValue { type_name, value: value.to_string() })
 }
+
+/// How a `#[derive(SqlEnum)]` type is stored, for the compile-time check of its column.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Not a `SqlEnum` (or a type the check cannot see into).
+    Unknown,
+    /// Its discriminants, in an int2/int4/int8 column.
+    Int,
+    /// Its variant names, in a text or ENUM column.
+    Text,
+}
+
+/// Implemented by `#[derive(SqlEnum)]`.
+#[doc(hidden)]
+pub trait StoredAs {
+    /// How the enum is stored.
+    const STORED: Stored;
+}
+
+/// `<StoredProbe<T>>::STORED` is `T::STORED` for a `SqlEnum` and [`Stored::Unknown`] for any
+/// other type (an inherent constant, where its bound holds, is found before the trait's).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StoredProbe<T: ?Sized>(std::marker::PhantomData<T>);
+
+/// The fallback of [`StoredProbe`]; generated code brings it into scope.
+#[doc(hidden)]
+pub trait NotStoredAs {
+    /// Not a `SqlEnum`.
+    const STORED: Stored = Stored::Unknown;
+}
+
+impl<T: ?Sized> NotStoredAs for StoredProbe<T> {}
+
+impl<T: StoredAs> StoredProbe<T> {
+    /// How `T` is stored.
+    pub const STORED: Stored = T::STORED;
+}
+
+/// Fails the build with the message for how the field's enum is stored, unless its column
+/// holds that (`int_ok`: an integer column; `text_ok`: a text or ENUM column).
+#[doc(hidden)]
+pub const fn assert_stored(
+    stored: Stored,
+    int_ok: bool,
+    text_ok: bool,
+    if_int: &'static str,
+    if_text: &'static str,
+) {
+    match stored {
+        Stored::Int if !int_ok => panic!("{}", if_int),
+        Stored::Text if !text_ok => panic!("{}", if_text),
+        _ => {}
+    }
+}

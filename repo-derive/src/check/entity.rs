@@ -40,6 +40,77 @@ pub(crate) fn accepted_types(ty: &syn::Type) -> Option<Vec<String>> {
     }
 }
 
+/// `T` of `Option<T>`, else the type itself.
+pub(crate) fn option_inner(ty: &syn::Type) -> &syn::Type {
+    let syn::Type::Path(p) = ty else { return ty };
+    match p.path.segments.last() {
+        Some(s) if s.ident == "Option" => match &s.arguments {
+            syn::PathArguments::AngleBracketed(a) => a
+                .args
+                .iter()
+                .find_map(|g| match g {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                })
+                .unwrap_or(ty),
+            _ => ty,
+        },
+        _ => ty,
+    }
+}
+
+/// For a field whose type the macro cannot see into (maybe a `SqlEnum`), what its column
+/// holds and what to say if the enum is stored otherwise; checked by the compiler, which knows
+/// how the enum is stored.
+pub(crate) struct StoredCheck {
+    pub field: usize,
+    pub int_ok: bool,
+    pub text_ok: bool,
+    pub if_int: String,
+    pub if_text: String,
+}
+
+/// The [`StoredCheck`]s of an entity's fields against the catalog.
+pub(crate) fn stored_checks(
+    catalog: &Catalog,
+    table: &str,
+    fields: &[FieldCheck<'_>],
+) -> Vec<StoredCheck> {
+    let Some(columns) = catalog.tables.get(table) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let Some(col) = columns.iter().find(|c| c.name == f.column) else { continue };
+        if accepted_types(f.ty).is_some() {
+            continue;
+        }
+        let int_ok = matches!(col.ty.as_str(), "int2" | "int4" | "int8");
+        let text_ok = col.ty == "text" || col.ty.starts_with("enum:");
+        let shown = col.ty.strip_prefix("enum:").map_or(col.ty.clone(), |e| format!("enum {e}"));
+        let ty = crate::diag::pretty(option_inner(f.ty));
+        let at = format!("column `{table}.{}` is `{shown}`", col.name);
+        let if_int = if text_ok {
+            format!(
+                "{at}, but `{ty}` is stored as an integer; mark the enum `#[sql_enum(text)]` to store its variant names, or store it in an int2/int4/int8 column"
+            )
+        } else {
+            format!(
+                "{at}, which `{ty}`, stored as an integer, cannot be written to; store it in an int2/int4/int8 column"
+            )
+        };
+        let if_text = if int_ok {
+            format!(
+                "{at}, but `{ty}` is stored as text (`#[sql_enum(text)]`); remove `#[sql_enum(text)]` to store its discriminants, or store it in a text or ENUM column"
+            )
+        } else {
+            format!(
+                "{at}, which `{ty}`, stored as text, cannot be written to; store it in a text or ENUM column"
+            )
+        };
+        out.push(StoredCheck { field: i, int_ok, text_ok, if_int, if_text });
+    }
+    out
+}
+
 /// Whether the field type is `Option<…>`.
 pub(crate) fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
