@@ -42,6 +42,7 @@
 //! [`repository_for`].
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
 mod crud;
@@ -64,6 +65,8 @@ pub use transaction::transaction;
 pub use verify::{Problem, VerifyReport};
 
 /// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.
+#[cfg(feature = "serde_json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde_json")))]
 pub use postgres_types::Json;
 
 #[doc = include_str!("docs/entity.md")]
@@ -78,12 +81,24 @@ pub use repo_derive::SqlEnum;
 #[doc = include_str!("docs/repository_for.md")]
 pub use repo_derive::repository_for;
 
-/// The crates whose types appear in entity fields, re-exported so users pin one version.
+/// The crates whose types appear in entity fields, re-exported so users pin one version. Each
+/// comes with the crate feature of its name; all but `time` are on by default.
 pub mod types {
+    #[cfg(feature = "chrono")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
     pub use chrono;
+    #[cfg(feature = "rust_decimal")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rust_decimal")))]
     pub use rust_decimal::Decimal;
+    #[cfg(feature = "serde_json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde_json")))]
     pub use serde_json;
+    #[cfg(feature = "time")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
+    pub use time;
     pub use tokio_postgres::types::{FromSql, ToSql, Type};
+    #[cfg(feature = "uuid")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "uuid")))]
     pub use uuid::Uuid;
 }
 

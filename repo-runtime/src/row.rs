@@ -95,25 +95,23 @@ macro_rules! scalar {
     )*};
 }
 
+scalar!(bool, i8, i16, i32, i64, u32, f32, f64, String,);
+#[cfg(feature = "chrono")]
 scalar!(
-    bool,
-    i8,
-    i16,
-    i32,
-    i64,
-    u32,
-    f32,
-    f64,
-    String,
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::FixedOffset>,
     chrono::NaiveDateTime,
     chrono::NaiveDate,
     chrono::NaiveTime,
-    uuid::Uuid,
-    rust_decimal::Decimal,
-    serde_json::Value,
 );
+#[cfg(feature = "time")]
+scalar!(time::OffsetDateTime, time::PrimitiveDateTime, time::Date, time::Time);
+#[cfg(feature = "uuid")]
+scalar!(uuid::Uuid);
+#[cfg(feature = "rust_decimal")]
+scalar!(rust_decimal::Decimal);
+#[cfg(feature = "serde_json")]
+scalar!(serde_json::Value);
 
 impl<T> FromRow for Vec<T>
 where
@@ -136,6 +134,7 @@ where
     }
 }
 
+#[cfg(feature = "serde_json")]
 impl<T: serde::de::DeserializeOwned> FromRow for crate::Json<T> {
     const WIDTH: Option<usize> = Some(1);
 
@@ -241,16 +240,30 @@ unnest!(
     f64 => FLOAT8_ARRAY,
     String => TEXT_ARRAY,
     Vec<u8> => BYTEA_ARRAY,
+);
+#[cfg(feature = "chrono")]
+unnest!(
     chrono::DateTime<chrono::Utc> => TIMESTAMPTZ_ARRAY,
     chrono::DateTime<chrono::FixedOffset> => TIMESTAMPTZ_ARRAY,
     chrono::NaiveDateTime => TIMESTAMP_ARRAY,
     chrono::NaiveDate => DATE_ARRAY,
     chrono::NaiveTime => TIME_ARRAY,
-    uuid::Uuid => UUID_ARRAY,
-    rust_decimal::Decimal => NUMERIC_ARRAY,
-    serde_json::Value => JSONB_ARRAY,
 );
+#[cfg(feature = "time")]
+unnest!(
+    time::OffsetDateTime => TIMESTAMPTZ_ARRAY,
+    time::PrimitiveDateTime => TIMESTAMP_ARRAY,
+    time::Date => DATE_ARRAY,
+    time::Time => TIME_ARRAY,
+);
+#[cfg(feature = "uuid")]
+unnest!(uuid::Uuid => UUID_ARRAY);
+#[cfg(feature = "rust_decimal")]
+unnest!(rust_decimal::Decimal => NUMERIC_ARRAY);
+#[cfg(feature = "serde_json")]
+unnest!(serde_json::Value => JSONB_ARRAY);
 
+#[cfg(feature = "serde_json")]
 impl<T> UnnestType for crate::Json<T> {
     const ARRAY_TYPE: Type = Type::JSONB_ARRAY;
 }

@@ -8,6 +8,7 @@ mod errors;
 mod executors;
 mod kinds;
 mod observe;
+mod time_crate;
 mod types;
 mod verify;
 

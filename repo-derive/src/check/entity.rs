@@ -33,6 +33,10 @@ pub(crate) fn accepted_types(ty: &syn::Type) -> Option<Vec<String>> {
         "NaiveDateTime" => one("timestamp"),
         "NaiveDate" => one("date"),
         "NaiveTime" => one("time"),
+        // The time crate's (feature `time`); its `Date` and `Time` are names too common to
+        // claim here, so they are left to `verify`.
+        "OffsetDateTime" => one("timestamptz"),
+        "PrimitiveDateTime" => one("timestamp"),
         "Uuid" => one("uuid"),
         "Decimal" => one("numeric"),
         "Value" | "Json" => Some(vec!["json".to_owned(), "jsonb".to_owned()]),
@@ -143,6 +147,17 @@ fn rust_for(pg: &str) -> String {
     .to_owned()
 }
 
+/// The time crate's type for a column type, where it has one.
+fn time_crate_for(pg: &str) -> Option<&'static str> {
+    Some(match pg {
+        "timestamptz" => "OffsetDateTime",
+        "timestamp" => "PrimitiveDateTime",
+        "date" => "Date",
+        "time" => "Time",
+        _ => return None,
+    })
+}
+
 /// One mapped field, as the schema check sees it.
 pub(crate) struct FieldCheck<'a> {
     pub ident: String,
@@ -220,7 +235,7 @@ pub(crate) fn check_entity(
                 at_type: true,
                 diag: Diag::new(
                     format!("column `{table}.{}` is `{col_ty}`, which a field of type `{ty}` cannot hold", col.name),
-                    format!("use {} for a column of type `{col_ty}`", match rust_for(&col.ty) { r if r.contains(' ') => r, r => format!("`{r}`") }),
+                    format!("use {} for a column of type `{col_ty}`", match (rust_for(&col.ty), time_crate_for(&col.ty)) { (r, _) if r.contains(' ') => r, (r, Some(t)) => format!("`{r}` (chrono) or `{t}` (time)"), (r, None) => format!("`{r}`") }),
                 ),
             });
         }
