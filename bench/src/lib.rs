@@ -4,7 +4,7 @@
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::TryStreamExt;
-use repo_runtime::{Entity, Result, RowStream, repository_for};
+use repo_runtime::{Entity, Result, repository_for};
 use tokio_postgres::NoTls;
 
 /// One row of `bench_rows` (and of `bench_insert`, which has the same shape).
@@ -37,7 +37,7 @@ pub trait Rows {
 
     /// Every row, streamed.
     #[sql("SELECT <<columns>> FROM <<table>> <<orderby:id>>")]
-    async fn stream(&self) -> Result<RowStream<'_, BenchRow>>;
+    async fn stream(&self) -> Result<repo_runtime::Rows<'_, BenchRow>>;
 }
 
 /// The writes, generated, into `bench_insert`.

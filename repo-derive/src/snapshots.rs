@@ -160,7 +160,7 @@ fn count_scalar_tuple_stream() {
         #[sql("SELECT id, phone FROM <<table>>")]
         async fn pairs(&self) -> Result<Vec<(i64, String)>>;
         #[sql("SELECT <<columns>> FROM <<table>> <<orderby:id>>")]
-        async fn stream(&self) -> Result<RowStream<'_, User>>;
+        async fn stream(&self) -> Result<Rows<'_, User>>;
     }));
 }
 

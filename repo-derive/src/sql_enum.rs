@@ -181,12 +181,12 @@ pub(crate) fn expand_sql_enum(input: DeriveInput) -> TokenStream {
 
             #[inline]
             fn from_row(row: &#p::Row) -> ::repo_runtime::Result<Self> {
-                ::repo_runtime::column(row, 0)
+                ::repo_runtime::__private::column(row, 0)
             }
 
             #[inline]
             fn from_row_opt(row: &#p::Row) -> ::repo_runtime::Result<::core::option::Option<Self>> {
-                ::repo_runtime::column(row, 0)
+                ::repo_runtime::__private::column(row, 0)
             }
         }
 

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::executor::{Conn, Params, Source};
 use crate::observe::{QueryEvent, observer};
-use crate::stream::{Page, RowStream, total_of};
+use crate::stream::{Page, Rows, total_of};
 use crate::{Error, FromRow, Result};
 
 /// A statement as generated: its method, SQL text and explicit parameter types.
@@ -179,12 +179,12 @@ pub async fn stream<'a, T: FromRow>(
     source: Source<'a>,
     q: &'static Query,
     params: Params<'_>,
-) -> Result<RowStream<'a, T>> {
-    observed!(q, |_: &RowStream<'a, T>| None, async {
+) -> Result<Rows<'a, T>> {
+    observed!(q, |_: &Rows<'a, T>| None, async {
         let conn = acquire!(source);
         let stmt = conn.prepare(q.sql, q.types).await?;
         let rows = conn.query_raw(&stmt, params).await?;
-        Ok(RowStream::new(rows, Box::new(conn)))
+        Ok(Rows::new(rows, Box::new(conn)))
     })
 }
 

@@ -66,7 +66,8 @@ impl std::fmt::Debug for Source<'_> {
             repo_runtime::Uncached(&client) to prepare the statement on every call"
 )]
 pub trait Executor: Send + Sync {
-    /// Where this executor's statements run.
+    /// Where this executor's statements run (for generated code).
+    #[doc(hidden)]
     fn source(&self) -> Source<'_>;
 }
 

@@ -57,10 +57,14 @@ mod verify;
 
 pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
-pub use executor::{CachedClient, Conn, Executor, Params, Source, Uncached, connect};
+pub use executor::{CachedClient, Executor, Uncached, connect};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
-pub use row::{Entity, FromRow, UnnestType, column};
-pub use stream::{Page, RowStream};
+pub use row::{Entity, FromRow, UnnestType};
+pub use stream::{Page, Rows};
+
+/// The former name of [`Rows`], which shared its name with `tokio_postgres::RowStream`.
+#[deprecated(note = "renamed `Rows`")]
+pub type RowStream<'a, T> = Rows<'a, T>;
 pub use transaction::transaction;
 pub use verify::{Problem, VerifyReport};
 
@@ -108,7 +112,8 @@ pub mod __private {
     pub use crate::call::{Paging, Query, all, execute, one, opt, page, stream};
     pub use crate::crud::copy_in;
     pub use crate::enums::*;
-    pub use crate::row::{FieldType, assert_width};
+    pub use crate::executor::{Conn, Params, Source};
+    pub use crate::row::{FieldType, assert_width, column};
     pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;
     pub use repo_derive::__repository_impl as repository_impl;
@@ -134,7 +139,7 @@ pub mod __private {
     impl<T: FromSqlOwned> Column for T {
         #[inline]
         fn read(row: &Row, index: usize) -> crate::Result<Self> {
-            crate::column(row, index)
+            column(row, index)
         }
 
         #[inline]

@@ -17,30 +17,30 @@ use crate::{FromRow, Result};
 /// connection goes back to the pool when the stream is dropped).
 ///
 /// ```no_run
-/// # use repo_runtime::{Result, RowStream};
+/// # use repo_runtime::{Result, Rows};
 /// use futures_util::TryStreamExt;
-/// # async fn demo(mut rows: RowStream<'_, i64>) -> Result<()> {
+/// # async fn demo(mut rows: Rows<'_, i64>) -> Result<()> {
 /// while let Some(id) = rows.try_next().await? {
 ///     println!("{id}");
 /// }
 /// # Ok(()) }
 /// ```
 #[must_use = "a stream does nothing unless polled"]
-pub struct RowStream<'a, T> {
+pub struct Rows<'a, T> {
     // Field order matters: the driver's stream is dropped before the connection it reads from.
     rows: Pin<Box<tokio_postgres::RowStream>>,
     _conn: Box<dyn Send + 'a>,
     _item: PhantomData<fn() -> T>,
 }
 
-impl<'a, T: FromRow> RowStream<'a, T> {
+impl<'a, T: FromRow> Rows<'a, T> {
     /// Wraps the driver's stream, keeping `conn` alive for as long as the stream is.
     pub(crate) fn new(rows: tokio_postgres::RowStream, conn: Box<dyn Send + 'a>) -> Self {
         Self { rows: Box::pin(rows), _conn: conn, _item: PhantomData }
     }
 }
 
-impl<T: FromRow> Stream for RowStream<'_, T> {
+impl<T: FromRow> Stream for Rows<'_, T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -53,9 +53,9 @@ impl<T: FromRow> Stream for RowStream<'_, T> {
     }
 }
 
-impl<T> fmt::Debug for RowStream<'_, T> {
+impl<T> fmt::Debug for Rows<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RowStream").field("item", &std::any::type_name::<T>()).finish()
+        f.debug_struct("Rows").field("item", &std::any::type_name::<T>()).finish()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use repo_runtime::types::{Decimal, Uuid};
-use repo_runtime::{Entity, FromRow, Json, Page, Result, RowStream, SqlEnum, repository_for};
+use repo_runtime::{Entity, FromRow, Json, Page, Result, Rows, SqlEnum, repository_for};
 use serde::{Deserialize, Serialize};
 
 /// The schema every integration test starts from.
@@ -292,7 +292,7 @@ pub trait BookRepository {
 
     /// A stream with O(1) memory.
     #[sql("SELECT <<columns>> FROM <<table>> <<orderby:id>>")]
-    async fn stream_all(&self) -> Result<RowStream<'_, Book>>;
+    async fn stream_all(&self) -> Result<Rows<'_, Book>>;
 
     /// Optional clauses: one statement per combination of `genre` given and `ids` non-empty.
     #[sql(

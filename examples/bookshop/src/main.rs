@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use futures_util::TryStreamExt;
 use repo_runtime::types::Decimal;
-use repo_runtime::{Entity, Page, Result, RowStream, SqlEnum, repository_for};
+use repo_runtime::{Entity, Page, Result, Rows, SqlEnum, repository_for};
 use tokio_postgres::NoTls;
 
 /// How a book is bound; stored as its integer value.
@@ -66,7 +66,7 @@ trait BookRepository {
     async fn stock_value(&self) -> Result<Option<Decimal>>;
 
     #[sql("SELECT <<columns>> FROM <<table>> <<orderby:id>>")]
-    async fn all(&self) -> Result<RowStream<'_, Book>>;
+    async fn all(&self) -> Result<Rows<'_, Book>>;
 }
 
 const SCHEMA: &str = include_str!("../migrations/0001_books.sql");

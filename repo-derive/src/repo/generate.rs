@@ -584,7 +584,7 @@ pub(super) fn generate(
             /// and reads. Run it in tests and at startup; the report names the method and the
             /// parameter or column at fault.
             pub async fn verify(&self) -> ::repo_runtime::Result<::repo_runtime::VerifyReport> {
-                let conn = ::repo_runtime::Conn::acquire(::repo_runtime::Executor::source(&self.executor)).await?;
+                let conn = ::repo_runtime::__private::Conn::acquire(::repo_runtime::Executor::source(&self.executor)).await?;
                 let mut report = ::repo_runtime::VerifyReport::default();
                 #(#verify_steps)*
                 ::core::result::Result::Ok(report)

@@ -78,7 +78,7 @@ pub(crate) enum Returns {
     Many(Type),
     /// `T`: exactly one row.
     One(Type),
-    /// `RowStream<'_, T>`: rows as they arrive.
+    /// `Rows<'_, T>`: rows as they arrive.
     Stream(Type),
     /// `Page<T>`: a page and the total.
     Page(Type),
@@ -105,7 +105,7 @@ pub(crate) struct Method {
     pub returns: Returns,
 }
 
-const SUPPORTED: &str = "`Result<()>`, `Result<u64>` (rows affected), `Result<T>` (exactly one row), `Result<Option<T>>`, `Result<Vec<T>>`, `Result<RowStream<'_, T>>`, `Result<Page<T>>`, where `T` is an entity, a `#[derive(FromRow)]` struct, a scalar (i64, String, …) or a tuple of scalars";
+const SUPPORTED: &str = "`Result<()>`, `Result<u64>` (rows affected), `Result<T>` (exactly one row), `Result<Option<T>>`, `Result<Vec<T>>`, `Result<Rows<'_, T>>`, `Result<Page<T>>`, where `T` is an entity, a `#[derive(FromRow)]` struct, a scalar (i64, String, …) or a tuple of scalars";
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
@@ -226,7 +226,8 @@ fn returns(output: &Type, entity: &Ident, errors: &mut Errors) -> Option<Returns
             Some(Returns::One(inner.clone()))
         }
         ("Vec", Some(t)) => row(errors, t).map(Returns::Many),
-        ("RowStream", Some(t)) => row(errors, t).map(Returns::Stream),
+        // `RowStream` is the name it had before 0.2 (deprecated in the runtime).
+        ("Rows" | "RowStream", Some(t)) => row(errors, t).map(Returns::Stream),
         ("Page", Some(t)) => row(errors, t).map(Returns::Page),
         _ => row(errors, inner).map(Returns::One),
     }

@@ -1,6 +1,6 @@
 //! Every return kind, and generated futures usable from `tokio::spawn`.
 
-use repo_runtime::{Entity, FromRow, Page, Result, RowStream, repository_for};
+use repo_runtime::{Entity, FromRow, Page, Result, Rows, repository_for};
 
 #[derive(Debug, Entity)]
 pub struct User {
@@ -30,7 +30,7 @@ pub trait Users {
     #[sql("SELECT <<columns>> FROM <<table>>")]
     async fn many(&self) -> Result<Vec<User>>;
     #[sql("SELECT <<columns>> FROM <<table>>")]
-    async fn stream(&self) -> Result<RowStream<'_, User>>;
+    async fn stream(&self) -> Result<Rows<'_, User>>;
     #[sql("SELECT <<columns>>, <<total>> FROM <<table>> <<paginate>>")]
     async fn page(&self, limit: i64, offset: i64) -> Result<Page<User>>;
     #[sql("SELECT <<count>> FROM <<table>>")]
