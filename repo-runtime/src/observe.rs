@@ -1,5 +1,12 @@
 //! A process-wide hook for metrics and slow-query logs.
 //!
+//! Process-wide by design: a repository runs over any executor (a pool, a client, a
+//! transaction borrowed for three statements), so an observer kept per pool would miss the
+//! calls made in transactions, and the metrics it feeds are per process anyway. Each event
+//! names its method and statement, which is what tells calls apart. Nothing is paid for it
+//! while none is installed (and no subscriber enables the `repo.call` span): no clock read,
+//! no span.
+//!
 //! Every generated call also opens a `tracing` span (`repo.call`, level DEBUG) with the method,
 //! the statement, the row count and the elapsed time. Parameter values are never recorded, by
 //! either mechanism.
