@@ -83,7 +83,7 @@ impl Listeners {
 /// Awaits a call's body where it stands when nothing listens: no wrapper future to move it
 /// into, no clock read. When something listens, the body runs boxed inside
 /// [`Listeners::run`] (an allocation only then), so the unobserved call's future stays the size
-/// of its body. (The body is written out twice: one async block per branch.)
+/// of its body. The body is one `async fn` named in both branches, so it is compiled once.
 macro_rules! observed {
     ($q:expr, $rows_of:expr, $body:expr) => {
         match Listeners::of($q) {
@@ -109,11 +109,13 @@ pub(crate) use acquire;
 
 /// Executes a statement, returning the number of rows it affected.
 pub async fn execute(source: Source<'_>, q: &'static Query, params: Params<'_>) -> Result<u64> {
-    observed!(q, |n: &u64| Some(*n), async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        Ok(conn.execute(&stmt, params).await?)
-    })
+    observed!(q, |n: &u64| Some(*n), execute_body(source, q, params))
+}
+
+async fn execute_body(source: Source<'_>, q: &'static Query, params: Params<'_>) -> Result<u64> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    Ok(conn.execute(&stmt, params).await?)
 }
 
 /// Reads at most one row.
@@ -122,18 +124,24 @@ pub async fn opt<T: FromRow>(
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<Option<T>> {
-    observed!(q, |r: &Option<T>| Some(u64::from(r.is_some())), async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
-        let Some(row) = rows.try_next().await? else {
-            return Ok(None);
-        };
-        if rows.try_next().await?.is_some() {
-            return Err(Error::TooManyRows { method: q.method });
-        }
-        T::from_row_opt(&row)
-    })
+    observed!(q, |r: &Option<T>| Some(u64::from(r.is_some())), opt_body::<T>(source, q, params))
+}
+
+async fn opt_body<T: FromRow>(
+    source: Source<'_>,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<Option<T>> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+    let Some(row) = rows.try_next().await? else {
+        return Ok(None);
+    };
+    if rows.try_next().await?.is_some() {
+        return Err(Error::TooManyRows { method: q.method });
+    }
+    T::from_row_opt(&row)
 }
 
 /// Reads exactly one row; none is [`Error::NotFound`].
@@ -142,18 +150,24 @@ pub async fn one<T: FromRow>(
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<T> {
-    observed!(q, |_: &T| Some(1), async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
-        let Some(row) = rows.try_next().await? else {
-            return Err(Error::NotFound { method: q.method });
-        };
-        if rows.try_next().await?.is_some() {
-            return Err(Error::TooManyRows { method: q.method });
-        }
-        T::from_row(&row)
-    })
+    observed!(q, |_: &T| Some(1), one_body::<T>(source, q, params))
+}
+
+async fn one_body<T: FromRow>(
+    source: Source<'_>,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<T> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+    let Some(row) = rows.try_next().await? else {
+        return Err(Error::NotFound { method: q.method });
+    };
+    if rows.try_next().await?.is_some() {
+        return Err(Error::TooManyRows { method: q.method });
+    }
+    T::from_row(&row)
 }
 
 /// Reads every row.
@@ -162,16 +176,22 @@ pub async fn all<T: FromRow>(
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<Vec<T>> {
-    observed!(q, |v: &Vec<T>| Some(v.len() as u64), async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            out.push(T::from_row(&row)?);
-        }
-        Ok(out)
-    })
+    observed!(q, |v: &Vec<T>| Some(v.len() as u64), all_body::<T>(source, q, params))
+}
+
+async fn all_body<T: FromRow>(
+    source: Source<'_>,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<Vec<T>> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(T::from_row(&row)?);
+    }
+    Ok(out)
 }
 
 /// Streams the rows, holding the connection until the stream is dropped.
@@ -180,12 +200,18 @@ pub async fn stream<'a, T: FromRow>(
     q: &'static Query,
     params: Params<'_>,
 ) -> Result<Rows<'a, T>> {
-    observed!(q, |_: &Rows<'a, T>| None, async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        let rows = conn.query_raw(&stmt, params).await?;
-        Ok(Rows::new(rows, Box::new(conn)))
-    })
+    observed!(q, |_: &Rows<'a, T>| None, stream_body::<T>(source, q, params))
+}
+
+async fn stream_body<'a, T: FromRow>(
+    source: Source<'a>,
+    q: &'static Query,
+    params: Params<'_>,
+) -> Result<Rows<'a, T>> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    let rows = conn.query_raw(&stmt, params).await?;
+    Ok(Rows::new(rows, Box::new(conn)))
 }
 
 /// Where the paging parameters of a `Page` method sit in its parameter list.
@@ -209,35 +235,46 @@ pub async fn page<T: FromRow>(
     params: Params<'_>,
     paging: Paging,
 ) -> Result<Page<T>> {
-    observed!(q, |p: &Page<T>| Some(p.items.len() as u64), async {
-        let conn = acquire!(source);
-        let stmt = conn.prepare(q.sql, q.types).await?;
-        let mut rows = pin!(conn.query_raw(&stmt, params).await?);
-        let mut items = Vec::new();
-        let mut total = None;
-        while let Some(row) = rows.try_next().await? {
-            if total.is_none() {
-                total = Some(total_of(&row)?);
-            }
-            items.push(T::from_row(&row)?);
+    observed!(
+        q,
+        |p: &Page<T>| Some(p.items.len() as u64),
+        page_body::<T>(source, q, params, paging)
+    )
+}
+
+async fn page_body<T: FromRow>(
+    source: Source<'_>,
+    q: &'static Query,
+    params: Params<'_>,
+    paging: Paging,
+) -> Result<Page<T>> {
+    let conn = acquire!(source);
+    let stmt = conn.prepare(q.sql, q.types).await?;
+    let mut rows = pin!(conn.query_raw(&stmt, params).await?);
+    let mut items = Vec::new();
+    let mut total = None;
+    while let Some(row) = rows.try_next().await? {
+        if total.is_none() {
+            total = Some(total_of(&row)?);
         }
-        let total = match total {
-            Some(total) => total,
-            None if paging.offset > 0 => {
-                let (zero, one): (i64, i64) = (0, 1);
-                let mut first: Vec<&(dyn ToSql + Sync)> = params.to_vec();
-                first[paging.offset_param] = &zero;
-                if let Some(i) = paging.limit_param {
-                    first[i] = &one;
-                }
-                let mut rows = pin!(conn.query_raw(&stmt, &first).await?);
-                match rows.try_next().await? {
-                    Some(row) => total_of(&row)?,
-                    None => 0,
-                }
+        items.push(T::from_row(&row)?);
+    }
+    let total = match total {
+        Some(total) => total,
+        None if paging.offset > 0 => {
+            let (zero, one): (i64, i64) = (0, 1);
+            let mut first: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+            first[paging.offset_param] = &zero;
+            if let Some(i) = paging.limit_param {
+                first[i] = &one;
             }
-            None => 0,
-        };
-        Ok(Page { items, total })
-    })
+            let mut rows = pin!(conn.query_raw(&stmt, &first).await?);
+            match rows.try_next().await? {
+                Some(row) => total_of(&row)?,
+                None => 0,
+            }
+        }
+        None => 0,
+    };
+    Ok(Page { items, total })
 }
