@@ -1,7 +1,8 @@
 //! A catalog of tables and columns built from the project's migrations, read in file order:
 //! `CREATE TABLE`, `ALTER TABLE … ADD/DROP/RENAME COLUMN, ALTER COLUMN … [DROP|SET] NOT NULL
-//! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM` and `DROP TABLE`. Other statements (indexes,
-//! functions, grants, data) are skipped.
+//! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM`, `CREATE DOMAIN` (a column of a domain has the
+//! domain's base type, and is NOT NULL when the domain is) and `DROP TABLE`. Other statements
+//! (indexes, functions, grants, data) are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -27,11 +28,13 @@ pub(crate) struct Column {
     pub nullable: bool,
 }
 
-/// Tables (by name, `public.` left out) and enum types.
+/// Tables (by name, `public.` left out), enum types and domains.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Catalog {
     pub tables: BTreeMap<String, Vec<Column>>,
     pub enums: BTreeSet<String>,
+    /// Domain → its base type (normalized) and whether it is NOT NULL.
+    pub domains: BTreeMap<String, (String, bool)>,
 }
 
 /// A loaded migrations folder: the catalog and the files it came from (for rebuilds).
@@ -104,16 +107,63 @@ pub(crate) fn normalize_type_name(raw: &str, enums: &BTreeSet<String>) -> String
     folded.to_owned()
 }
 
-fn column(def: &ColumnDef, enums: &BTreeSet<String>) -> Column {
+/// A type named through a domain, as its base type, and whether the domain is NOT NULL.
+fn resolve_domain(domains: &BTreeMap<String, (String, bool)>, ty: String) -> (String, bool) {
+    if let Some(inner) = ty.strip_suffix("[]") {
+        return (format!("{}[]", resolve_domain(domains, inner.to_owned()).0), false);
+    }
+    let unqualified = ty.strip_prefix("public.").unwrap_or(&ty);
+    match domains.get(unqualified) {
+        Some((base, not_null)) => (base.clone(), *not_null),
+        None => (ty, false),
+    }
+}
+
+fn column(
+    def: &ColumnDef,
+    enums: &BTreeSet<String>,
+    domains: &BTreeMap<String, (String, bool)>,
+) -> Column {
     let not_null = def
         .options
         .iter()
         .any(|o| matches!(o.option, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
-    Column {
-        name: ident(&def.name),
-        ty: normalize_type(&def.data_type, enums),
-        nullable: !not_null,
+    let (ty, domain_not_null) = resolve_domain(domains, normalize_type(&def.data_type, enums));
+    Column { name: ident(&def.name), ty, nullable: !not_null && !domain_not_null }
+}
+
+/// `CREATE DOMAIN … NOT NULL …` without its `NOT NULL` (outside parentheses), and whether it
+/// had one; any other statement as it is.
+fn domain_not_null(text: &str) -> (std::borrow::Cow<'_, str>, bool) {
+    let lower = text.to_lowercase();
+    if !strip_comments(&lower).starts_with("create domain") {
+        return (text.into(), false);
     }
+    let b = lower.as_bytes();
+    let mut depth = 0usize;
+    // From the statement itself: a comment before it may say "NOT NULL" too.
+    let mut i = lower.len() - strip_comments(&lower).len();
+    while i < b.len() {
+        match b[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'\'' => {
+                i = skip_quoted(b, i, b'\'', false).unwrap_or(b.len());
+                continue;
+            }
+            b'n' if depth == 0 && lower[i..].starts_with("not null") => {
+                let before = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+                let after = b.get(i + 8).is_none_or(|c| !c.is_ascii_alphanumeric());
+                if before && after {
+                    let out = format!("{}{}", &text[..i], &text[i + 8..]);
+                    return (out.into(), true);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (text.into(), false)
 }
 
 /// Splits a migration into statements, leaving `;` inside literals, comments and
@@ -178,6 +228,7 @@ fn is_schema_statement(s: &str) -> bool {
             | ["alter", "table", ..]
             | ["drop", "table", ..]
             | ["create", "type", _, "as"]
+            | ["create", "domain", ..]
     )
 }
 
@@ -188,14 +239,22 @@ impl Catalog {
             if !is_schema_statement(text) {
                 continue;
             }
-            let statements = Parser::parse_sql(&PostgreSqlDialect {}, text).map_err(|e| {
-                let first = strip_comments(text).lines().next().unwrap_or_default();
+            // `CREATE DOMAIN d AS text NOT NULL CHECK (…)`: the parser reads the constraints as
+            // a table's, which have no NOT NULL; it is noted here and left out.
+            let (text, domain_not_null) = domain_not_null(text);
+            let statements = Parser::parse_sql(&PostgreSqlDialect {}, &text).map_err(|e| {
+                let first = strip_comments(&text).lines().next().unwrap_or_default();
                 Diag::new(
                     format!("migration `{file}` line {line}: cannot read `{first}`: {e}"),
-                    "the schema check reads CREATE TABLE, ALTER TABLE, CREATE TYPE … AS ENUM and DROP TABLE; fix the statement, or turn the check off with `#[entity(schema = false)]`",
+                    "the schema check reads CREATE TABLE, ALTER TABLE, CREATE TYPE … AS ENUM, CREATE DOMAIN and DROP TABLE; fix the statement, or turn the check off with `#[entity(schema = false)]`",
                 )
             })?;
             for st in &statements {
+                if let Statement::CreateDomain(d) = st {
+                    let base =
+                        resolve_domain(&self.domains, normalize_type(&d.data_type, &self.enums));
+                    self.domains.insert(object_name(&d.name), (base.0, domain_not_null));
+                }
                 self.apply(st);
             }
         }
@@ -210,7 +269,7 @@ impl Catalog {
                     return;
                 }
                 let mut cols: Vec<Column> =
-                    ct.columns.iter().map(|c| column(c, &self.enums)).collect();
+                    ct.columns.iter().map(|c| column(c, &self.enums, &self.domains)).collect();
                 for constraint in &ct.constraints {
                     if let TableConstraint::PrimaryKey(pk) = constraint {
                         for ic in &pk.columns {
@@ -235,11 +294,11 @@ impl Catalog {
                         }
                         continue;
                     }
-                    let enums = self.enums.clone();
+                    let (enums, domains) = (self.enums.clone(), self.domains.clone());
                     let Some(cols) = self.tables.get_mut(&name) else { continue };
                     match op {
                         AlterTableOperation::AddColumn { column_def, if_not_exists, .. } => {
-                            let c = column(column_def, &enums);
+                            let c = column(column_def, &enums, &domains);
                             if !(*if_not_exists && cols.iter().any(|x| x.name == c.name)) {
                                 cols.push(c);
                             }
@@ -261,7 +320,10 @@ impl Catalog {
                                     AlterColumnOperation::SetNotNull => c.nullable = false,
                                     AlterColumnOperation::DropNotNull => c.nullable = true,
                                     AlterColumnOperation::SetDataType { data_type, .. } => {
-                                        c.ty = normalize_type(data_type, &enums);
+                                        let ty = normalize_type(data_type, &enums);
+                                        let (ty, not_null) = resolve_domain(&domains, ty);
+                                        c.ty = ty;
+                                        c.nullable &= !not_null;
                                     }
                                     _ => {}
                                 }
@@ -392,6 +454,39 @@ mod tests {
         assert_eq!(col(&c, "users", "feeling").ty, "enum:mood");
         assert_eq!(col(&c, "users", "Odd").ty, "int4");
         assert!(!col(&c, "pairs", "a").nullable && !col(&c, "pairs", "b").nullable);
+    }
+
+    #[test]
+    fn a_domain_column_has_the_base_type_and_the_domain_nullability() {
+        let c = catalog(&[
+            "-- Not null, says this comment (NOT NULL), which is no constraint.
+             CREATE DOMAIN email AS VARCHAR(200) NOT NULL CHECK (VALUE LIKE '%@%' AND VALUE <> 'not null');
+             CREATE DOMAIN public.cents AS bigint CHECK (VALUE >= 0);
+             CREATE DOMAIN note AS text;",
+            "CREATE TABLE t (id BIGINT PRIMARY KEY, mail email, price cents NOT NULL, memo note,
+                            notes note[], old INT);
+             ALTER TABLE t ADD COLUMN backup email;
+             ALTER TABLE t ALTER COLUMN old TYPE cents;",
+        ]);
+        assert_eq!(
+            col(&c, "t", "mail"),
+            &Column { name: "mail".into(), ty: "text".into(), nullable: false }
+        );
+        assert_eq!(
+            (col(&c, "t", "price").ty.as_str(), col(&c, "t", "price").nullable),
+            ("int8", false)
+        );
+        assert_eq!(
+            (col(&c, "t", "memo").ty.as_str(), col(&c, "t", "memo").nullable),
+            ("text", true)
+        );
+        assert_eq!(col(&c, "t", "notes").ty, "text[]");
+        assert_eq!(
+            (col(&c, "t", "backup").ty.as_str(), col(&c, "t", "backup").nullable),
+            ("text", false)
+        );
+        assert_eq!(col(&c, "t", "old").ty, "int8");
+        assert!(col(&c, "t", "old").nullable, "cents allows NULL");
     }
 
     #[test]
