@@ -298,7 +298,7 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
     };
     // Checked only when the struct itself is sound, and reported beside a full expansion so
     // the repositories built on it do not fail too.
-    let (tracked, casts) =
+    let (tracked, casts, schema_dir) =
         if errors.is_empty() { check_schema(&def, &mut errors) } else { Default::default() };
     let compile_errors = errors.to_compile_errors();
     let ident = &def.ident;
@@ -344,6 +344,8 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         }
     });
     let raw_table = &def.table;
+    // The migrations folder, so that the repositories type their statements from it.
+    let schema_meta = schema_dir.map(|d| quote!(schema #d));
     let meta_macro = format_ident!("__repo_entity_{}", ident);
     let generic_note = (!input.generics.params.is_empty()).then(
         || quote!(::core::compile_error!("`#[derive(Entity)]` does not support generic structs");),
@@ -378,7 +380,7 @@ pub(crate) fn expand_entity(input: DeriveInput) -> TokenStream {
         macro_rules! #meta_macro {
             ($($input:tt)*) => {
                 ::repo_runtime::__private::repository_impl! {
-                    entity #ident table #raw_table fields { #(#meta_fields)* }
+                    entity #ident table #raw_table #schema_meta fields { #(#meta_fields)* }
                     $($input)*
                 }
             };
@@ -495,7 +497,10 @@ fn schema_dir(def: &EntityDef, errors: &mut Errors) -> Option<PathBuf> {
 /// Checks `def` against the migrations. Returns the `include_bytes!` that make cargo rebuild
 /// when one of them changes, and the SQL type of each column a parameter must be cast to (a
 /// PostgreSQL ENUM: `UNNEST($1::mood[])`), by column.
-fn check_schema(def: &EntityDef, errors: &mut Errors) -> (TokenStream, HashMap<String, String>) {
+fn check_schema(
+    def: &EntityDef,
+    errors: &mut Errors,
+) -> (TokenStream, HashMap<String, String>, Option<String>) {
     let Some(dir) = schema_dir(def, errors) else { return Default::default() };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     let schema = match crate::check::schema::load(&dir) {
@@ -556,5 +561,5 @@ fn check_schema(def: &EntityDef, errors: &mut Errors) -> (TokenStream, HashMap<S
         #(const _: &[u8] = ::core::include_bytes!(#files);)*
         #(#stored)*
     };
-    (tracked, casts)
+    (tracked, casts, Some(dir.to_string_lossy().into_owned()))
 }

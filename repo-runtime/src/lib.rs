@@ -66,7 +66,7 @@ pub use stream::{Page, Rows};
 #[deprecated(note = "renamed `Rows`")]
 pub type RowStream<'a, T> = Rows<'a, T>;
 pub use transaction::transaction;
-pub use verify::{Problem, VerifyReport};
+pub use verify::{Inferred, InferredColumn, Problem, VerifyReport};
 
 /// JSON stored in a `JSON`/`JSONB` column and read into a typed Rust value.
 #[cfg(feature = "serde_json")]

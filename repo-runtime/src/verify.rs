@@ -83,6 +83,7 @@ impl VerifyReport {
         q: &'static Query,
         params: &[ParamCheck],
         rows: Option<RowCheck>,
+        inferred: &[InferredColumn],
     ) {
         self.checked += 1;
         let mut problem =
@@ -112,6 +113,27 @@ impl VerifyReport {
             }
         }
         let columns = stmt.columns();
+        // What the macro inferred from the migrations, against what the database says: a
+        // difference is a migrations folder out of step with the database (or an inference
+        // to fix).
+        if !inferred.is_empty() && inferred.len() != columns.len() {
+            problem(format!(
+                "the statement returns {} columns, the migrations gave {} at compile time",
+                columns.len(),
+                inferred.len()
+            ));
+        }
+        for (i, (c, guess)) in columns.iter().zip(inferred).enumerate() {
+            if let Some(ty) = guess.pg_type
+                && !same_type(ty, c.type_())
+            {
+                problem(format!(
+                    "column {i} `{}` is `{}` in the database, but `{ty}` in the migrations it was                      checked against at compile time; rebuild against migrations that match                      the database",
+                    c.name(),
+                    c.type_()
+                ));
+            }
+        }
         let Some(rows) = rows else { return };
         if let Some(width) = rows.width
             && columns.len() != width + rows.extra
@@ -156,6 +178,24 @@ impl VerifyReport {
     }
 }
 
+/// Whether `ty`, as the database describes it, is the type the macro inferred (`text` for any
+/// string type, `enum:name`, a domain by its base type, `elem[]`).
+fn same_type(inferred: &str, ty: &Type) -> bool {
+    use tokio_postgres::types::Kind;
+    match ty.kind() {
+        Kind::Domain(base) => return same_type(inferred, base),
+        Kind::Array(elem) => {
+            return inferred.strip_suffix("[]").is_some_and(|e| same_type(e, elem));
+        }
+        Kind::Enum(_) => return inferred.strip_prefix("enum:") == Some(ty.name()),
+        _ => {}
+    }
+    match inferred {
+        "text" => matches!(ty.name(), "text" | "varchar" | "bpchar" | "name" | "citext"),
+        other => other == ty.name(),
+    }
+}
+
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_ok() {
@@ -183,3 +223,35 @@ impl fmt::Display for VerifyReport {
 }
 
 impl std::error::Error for VerifyReport {}
+
+/// What `#[repository_for]` inferred about one statement's result columns from the migrations,
+/// with no database: a repository's `INFERRED` lists one per checked statement. The same
+/// inference is what the compile-time check compares with the Rust types that read the rows;
+/// print it in a test to see which columns it decided and which it left to
+/// [`verify`](crate::VerifyReport).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inferred {
+    /// The trait method.
+    pub method: &'static str,
+    /// The statement as it runs.
+    pub sql: &'static str,
+    /// `false` when the statement's shape is beyond the inference (its columns are then all
+    /// left to `verify`, and `columns` is empty).
+    pub modelled: bool,
+    /// The result columns, in order.
+    pub columns: &'static [InferredColumn],
+}
+
+/// One result column as inferred from the migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InferredColumn {
+    /// The name PostgreSQL gives the column.
+    pub name: &'static str,
+    /// PostgreSQL's type name (`int8`, `text`, `timestamptz`, `text[]`; an enum as
+    /// `enum:name`; a domain as its base type), or `None` where it was not decided.
+    pub pg_type: Option<&'static str>,
+    /// Whether the column can be NULL, or `None` where it was not decided.
+    pub nullable: Option<bool>,
+    /// Why it can be NULL (empty otherwise).
+    pub why: &'static str,
+}

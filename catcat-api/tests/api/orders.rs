@@ -370,3 +370,39 @@ async fn every_repository_matches_the_migrated_schema() {
     assert!(report.is_ok(), "{report}");
     assert!(report.checked > 100, "every statement of every repository: {}", report.checked);
 }
+
+/// What the macro typed from `migrations/` alone, statement by statement: nearly every
+/// statement is modelled, and `verify` (above) holds each decided type against the database.
+#[test]
+fn the_migrations_type_the_statements_without_a_database() {
+    use catcat_api::repos::{migrations, orders, packages, payments, pets, providers, users};
+    let all: Vec<repo_runtime::Inferred> = [
+        users::PgUserRepository::<()>::INFERRED,
+        users::PgRefreshTokenRepository::<()>::INFERRED,
+        pets::PgPetRepository::<()>::INFERRED,
+        packages::PgPackageRepository::<()>::INFERRED,
+        migrations::PgMigrationRepository::<()>::INFERRED,
+        orders::PgOrderRepository::<()>::INFERRED,
+        orders::PgOrderHistoryRepository::<()>::INFERRED,
+        orders::PgProgressRepository::<()>::INFERRED,
+        orders::PgIdempotencyRepository::<()>::INFERRED,
+        providers::PgProviderRepository::<()>::INFERRED,
+        providers::PgReviewRepository::<()>::INFERRED,
+        payments::PgPaymentRepository::<()>::INFERRED,
+        payments::PgStripeEventRepository::<()>::INFERRED,
+    ]
+    .concat();
+    let not_modelled: Vec<&str> = all.iter().filter(|i| !i.modelled).map(|i| i.sql).collect();
+    assert!(not_modelled.is_empty(), "statements beyond the inference: {not_modelled:#?}");
+    let undecided: Vec<String> =
+        all.iter()
+            .flat_map(|i| {
+                i.columns.iter().filter(|c| c.pg_type.is_none() || c.nullable.is_none()).map(
+                    move |c| format!("{}.{}: {:?} {:?}", i.method, c.name, c.pg_type, c.nullable),
+                )
+            })
+            .collect();
+    assert!(undecided.is_empty(), "columns left to verify(): {undecided:#?}");
+    let columns: usize = all.iter().map(|i| i.columns.len()).sum();
+    assert!(all.len() > 60 && columns > 400, "{} statements, {columns} columns", all.len());
+}

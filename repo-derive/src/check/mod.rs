@@ -2,5 +2,6 @@
 //! compile time and without a database.
 
 pub(crate) mod entity;
+pub(crate) mod infer;
 pub(crate) mod schema;
 pub(crate) mod syntax;

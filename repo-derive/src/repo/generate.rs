@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
+use super::typed::Typing;
 use crate::check::syntax;
 use crate::diag::{Errors, pretty};
 use crate::template::{Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
@@ -124,6 +125,8 @@ fn check_statement(
     x: &Expanded,
     entity: &Ident,
     entity_columns: usize,
+    typing: Option<&Typing<'_>>,
+    inferred: &mut Vec<TokenStream>,
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let sql = x.sql.as_str();
@@ -135,6 +138,10 @@ fn check_statement(
             return None;
         }
     };
+    if let (Some(typing), [statement]) = (typing, statements.as_slice()) {
+        let cols = super::typed::check(m, x, statement, typing, entity, errors);
+        inferred.push(super::typed::listing(&name.to_string(), sql, cols.as_deref()));
+    }
     let (row, extra) = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => (t, 0),
         // Without `<<total>>` the page has its own error.
@@ -191,8 +198,13 @@ fn verify_step(
     x: &Expanded,
     trait_name: &Ident,
     field_types: &HashMap<String, Type>,
+    listed: Option<usize>,
 ) -> TokenStream {
     let p = quote!(::repo_runtime::__private);
+    let inferred = match listed {
+        Some(k) => quote!(Self::INFERRED[#k].columns),
+        None => quote!(&[]),
+    };
     let label = format!("{trait_name}::{}", m.item.sig.ident);
     let sql = &x.sql;
     let arg_ty = |name: &str| m.args.iter().find(|a| a.ident == name).map(|a| a.ty.clone());
@@ -225,7 +237,7 @@ fn verify_step(
     };
     quote! {{
         static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
-        report.check(&conn, &QUERY, &[#(#params),*], #rows).await;
+        report.check(&conn, &QUERY, &[#(#params),*], #rows, #inferred).await;
     }}
 }
 
@@ -405,6 +417,7 @@ pub(super) fn generate(
     entity: &EntityInfo,
     field_types: &HashMap<String, Type>,
     entity_ident: &Ident,
+    typing: Option<&Typing<'_>>,
 ) -> TokenStream {
     let trait_name = &repo.item.ident;
     let vis = &repo.item.vis;
@@ -412,6 +425,7 @@ pub(super) fn generate(
     let mut errors = Errors::default();
     let mut generated = Vec::new();
     let mut width_checks = Vec::new();
+    let mut inferred = Vec::new();
     for m in &repo.methods {
         let arg_info: Vec<_> = m
             .args
@@ -421,15 +435,21 @@ pub(super) fn generate(
         match expand(&m.sql.value(), entity, &arg_info) {
             Ok(exp) => {
                 let mut local = Errors::default();
+                // Each variant's entry in `INFERRED`, for its `verify()` step.
+                let mut listed = vec![None; exp.variants.len()];
                 if !m.unchecked {
-                    for x in &exp.variants {
+                    for (x, listed) in exp.variants.iter().zip(&mut listed) {
+                        let before = inferred.len();
                         width_checks.extend(check_statement(
                             m,
                             x,
                             entity_ident,
                             entity.fields.len(),
+                            typing,
+                            &mut inferred,
                             &mut local,
                         ));
+                        *listed = (inferred.len() > before).then_some(before);
                     }
                 }
                 let body = method_body(m, &exp, trait_name, field_types, &mut local);
@@ -437,7 +457,8 @@ pub(super) fn generate(
                     let verify = exp
                         .variants
                         .iter()
-                        .map(|x| verify_step(m, x, trait_name, field_types))
+                        .zip(listed)
+                        .map(|(x, listed)| verify_step(m, x, trait_name, field_types, listed))
                         .collect();
                     let sql = exp.variants.into_iter().map(|x| x.sql).collect();
                     generated.push(Some(Generated { sql, body, verify }));
@@ -555,6 +576,12 @@ pub(super) fn generate(
         impl<E> #name<E> {
             /// Every method's name and the statement it runs.
             pub const STATEMENTS: &'static [(&'static str, &'static str)] = &[#(#statements),*];
+
+            /// What the macro inferred, from the migrations and with no database, about the
+            /// columns of each statement it checked (empty when the entity is not checked
+            /// against migrations). A column whose type or nullability is `None` was not
+            /// decided, and is left to [`verify`](Self::verify).
+            pub const INFERRED: &'static [::repo_runtime::Inferred] = &[#(#inferred),*];
 
             /// The executor the statements run on.
             pub fn executor(&self) -> &E {

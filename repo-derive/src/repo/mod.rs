@@ -12,6 +12,9 @@
 mod crud;
 mod generate;
 pub(crate) mod model;
+mod typed;
+
+use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
@@ -115,6 +118,8 @@ pub(crate) fn expand_repository_for(attr: TokenStream, item: TokenStream) -> Tok
 struct EntityMeta {
     ident: Ident,
     table: String,
+    /// The migrations folder the entity was checked against.
+    schema: Option<String>,
     fields: Vec<MetaField>,
 }
 
@@ -141,6 +146,12 @@ impl Parse for EntityMeta {
         let ident: Ident = input.parse()?;
         kw(input, "table")?;
         let table: LitStr = input.parse()?;
+        let schema = if input.peek(Ident) && input.fork().parse::<Ident>()? == "schema" {
+            kw(input, "schema")?;
+            Some(input.parse::<LitStr>()?.value())
+        } else {
+            None
+        };
         kw(input, "fields")?;
         let content;
         syn::braced!(content in input);
@@ -164,7 +175,7 @@ impl Parse for EntityMeta {
             content.parse::<Token![,]>()?;
             fields.push(MetaField { ident: name, ty, column: column.value(), key, cast });
         }
-        Ok(Self { ident, table: table.value(), fields })
+        Ok(Self { ident, table: table.value(), schema, fields })
     }
 }
 
@@ -226,5 +237,14 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
         .collect();
     crate::diag::set_declared(named.iter().map(|(_, through, t)| (through.clone(), t.clone())));
     let field_types = named.into_iter().map(|(i, through, _)| (i, through)).collect();
-    generate::generate(&repo, &args, &info, &field_types, &entity.ident)
+    // The entity's derive has reported a folder it cannot read.
+    let catalog = entity
+        .schema
+        .as_deref()
+        .and_then(|dir| crate::check::schema::load(std::path::Path::new(dir)).ok())
+        .map(|s| s.catalog);
+    let declared: HashMap<String, Type> =
+        entity.fields.iter().map(|f| (f.column.clone(), f.ty.clone())).collect();
+    let typing = catalog.as_deref().map(|c| typed::Typing { catalog: c, columns: &declared });
+    generate::generate(&repo, &args, &info, &field_types, &entity.ident, typing.as_ref())
 }
