@@ -111,6 +111,8 @@ pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
             }
         })
     });
+    // The compiler's printing of a long stream breaks lines.
+    let raw = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(raw.len());
     let chars: Vec<char> = raw.chars().collect();
     for (i, &c) in chars.iter().enumerate() {

@@ -46,11 +46,19 @@ const LITERAL: &str = "unknown";
 struct Rel {
     /// The name it is referred to by (alias, else the table name).
     name: String,
+    /// How reasons name it: `loans l`, `loans`, `(subquery) s`.
+    label: String,
     cols: Vec<Col>,
     /// The columns are all known (a table of the catalog, a CTE, a typed subquery).
     known: bool,
     /// Why every column may be NULL (the nullable side of an outer join).
     outer: Option<String>,
+}
+
+impl Rel {
+    fn new(name: String, label: String, cols: Vec<Col>, known: bool) -> Self {
+        Self { name, label, cols, known, outer: None }
+    }
 }
 
 #[derive(Default)]
@@ -189,7 +197,7 @@ impl Infer<'_> {
                     None => object_name(name).last().cloned().unwrap_or_default(),
                 };
                 let scope = Scope {
-                    rels: vec![Rel { name: rel_name, cols, known: true, outer: None }],
+                    rels: vec![Rel::new(rel_name.clone(), format!("`{rel_name}`"), cols, true)],
                     complete: true,
                 };
                 self.projection(returning, &scope, false)
@@ -476,13 +484,13 @@ impl Infer<'_> {
                 }
             }
         }
-        let joined: Vec<String> = scope.rels[before..].iter().map(|r| r.name.clone()).collect();
+        let joined: Vec<String> = scope.rels[before..].iter().map(|r| r.label.clone()).collect();
         if right_outer {
             for r in &mut scope.rels[before..] {
                 r.outer.get_or_insert_with(|| {
                     format!(
-                        "the {kind} of `{}` leaves its columns NULL when no row matches",
-                        r.name
+                        "the {kind} of {} leaves its columns NULL where no row matches",
+                        r.label
                     )
                 });
             }
@@ -491,10 +499,9 @@ impl Infer<'_> {
             for r in &mut scope.rels[..before] {
                 r.outer.get_or_insert_with(|| {
                     format!(
-                        "the {kind} of `{}` leaves the columns of `{}` NULL when no row of `{}` matches",
-                        joined.join("`, `"),
-                        r.name,
-                        r.name
+                        "the {kind} of {} leaves the columns of {} NULL where no row of it matches",
+                        joined.join(", "),
+                        r.label
                     )
                 });
             }
@@ -512,23 +519,22 @@ impl Infer<'_> {
         };
         match f {
             TableFactor::Table { name, alias, args: None, .. } => {
-                let rel_name = match alias {
-                    Some(a) => ident(&a.name),
-                    None => object_name(name).last().cloned().unwrap_or_default(),
+                let table = object_name(name).join(".");
+                let (rel_name, label) = match alias {
+                    Some(a) => (ident(&a.name), format!("`{table}` (as `{}`)", ident(&a.name))),
+                    None => (
+                        object_name(name).last().cloned().unwrap_or_default(),
+                        format!("`{table}`"),
+                    ),
                 };
                 match self.table(name)? {
                     Some(mut cols) => {
                         alias_cols(&mut cols, alias);
-                        scope.rels.push(Rel { name: rel_name, cols, known: true, outer: None });
+                        scope.rels.push(Rel::new(rel_name, label, cols, true));
                     }
                     None => {
                         scope.complete = false;
-                        scope.rels.push(Rel {
-                            name: rel_name,
-                            cols: Vec::new(),
-                            known: false,
-                            outer: None,
-                        });
+                        scope.rels.push(Rel::new(rel_name, label, Vec::new(), false));
                     }
                 }
             }
@@ -541,14 +547,15 @@ impl Infer<'_> {
                     self.outer.pop();
                 }
                 let name = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_default();
+                let label = format!("the subquery `{name}`");
                 match cols? {
                     Some(mut cols) => {
                         alias_cols(&mut cols, alias);
-                        scope.rels.push(Rel { name, cols, known: true, outer: None });
+                        scope.rels.push(Rel::new(name, label, cols, true));
                     }
                     None => {
                         scope.complete = false;
-                        scope.rels.push(Rel { name, cols: Vec::new(), known: false, outer: None });
+                        scope.rels.push(Rel::new(name, label, Vec::new(), false));
                     }
                 }
             }
@@ -559,12 +566,8 @@ impl Infer<'_> {
                 if alias.is_some() {
                     // An aliased join hides the names inside it: not modelled.
                     scope.complete = false;
-                    scope.rels.push(Rel {
-                        name: alias.as_ref().map(|a| ident(&a.name)).unwrap_or_default(),
-                        cols: Vec::new(),
-                        known: false,
-                        outer: None,
-                    });
+                    let name = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_default();
+                    scope.rels.push(Rel::new(name.clone(), format!("`{name}`"), Vec::new(), false));
                 } else {
                     scope.rels.extend(inner.rels);
                 }
@@ -580,7 +583,7 @@ impl Infer<'_> {
                     _ => String::new(),
                 };
                 scope.complete = false;
-                scope.rels.push(Rel { name, cols: Vec::new(), known: false, outer: None });
+                scope.rels.push(Rel::new(name.clone(), format!("`{name}`"), Vec::new(), false));
             }
         }
         Ok(())
@@ -1303,7 +1306,15 @@ mod tests {
     fn outer_joins_make_the_other_side_nullable() {
         let left = "SELECT a.name, b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id";
         assert_eq!(shape(left), "name text, title text?");
-        assert!(why(left, 1).contains("LEFT JOIN of `b`"), "{}", why(left, 1));
+        assert_eq!(
+            why(left, 1),
+            "the LEFT JOIN of `books` (as `b`) leaves its columns NULL where no row matches"
+        );
+        let right = "SELECT a.name FROM authors a RIGHT JOIN books b ON b.author_id = a.id";
+        assert_eq!(
+            why(right, 0),
+            "the RIGHT JOIN of `books` (as `b`) leaves the columns of `authors` (as `a`) NULL where no row of it matches"
+        );
         assert_eq!(
             shape("SELECT a.name, b.title FROM authors a RIGHT JOIN books b ON b.author_id = a.id"),
             "name text?, title text"
