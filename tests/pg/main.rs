@@ -9,6 +9,7 @@ mod executors;
 mod kinds;
 mod observe;
 mod time_crate;
+mod typed;
 mod types;
 mod verify;
 

@@ -263,33 +263,52 @@ impl Infer<'_> {
         if let Some(with) = &q.with {
             for cte in &with.cte_tables {
                 let name = ident(&cte.alias.name);
-                let cols = if with.recursive {
-                    // The recursive part reads the CTE itself: its columns are typed from
-                    // the first (non-recursive) branch, with nullability left open.
-                    match cte.query.body.as_ref() {
-                        SetExpr::SetOperation { left, .. } => {
-                            let anchor = Query { body: left.clone(), ..(*cte.query).clone() };
-                            let anchor = Query { with: None, order_by: None, ..anchor };
-                            self.query(&anchor)?.map(|cols| {
-                                cols.into_iter()
-                                    .map(|c| Col { null: Null::Unknown, ..c })
-                                    .collect::<Vec<_>>()
-                            })
-                        }
-                        _ => self.query(&cte.query)?,
-                    }
-                } else {
-                    self.query(&cte.query)?
-                };
-                let Some(mut cols) = cols else { return Ok(None) };
-                if !cte.alias.columns.is_empty() {
+                let rename = |cols: &mut Vec<Col>| {
                     if cte.alias.columns.len() > cols.len() {
-                        return Ok(None);
+                        return false;
                     }
                     for (c, a) in cols.iter_mut().zip(&cte.alias.columns) {
                         c.name = ident(&a.name);
                     }
-                }
+                    true
+                };
+                let cols = match cte.query.body.as_ref() {
+                    // The recursive branch reads the CTE itself: start from the first branch
+                    // and type the whole again until the nullability stops changing.
+                    SetExpr::SetOperation { left, .. } if with.recursive => {
+                        let anchor = Query { body: left.clone(), ..(*cte.query).clone() };
+                        let anchor = Query { with: None, order_by: None, ..anchor };
+                        let Some(mut cols) = self.query(&anchor)? else { return Ok(None) };
+                        if !rename(&mut cols) {
+                            return Ok(None);
+                        }
+                        let mut settled = None;
+                        for _ in 0..3 {
+                            self.ctes.push((name.clone(), cols.clone()));
+                            let next = self.query(&cte.query);
+                            self.ctes.pop();
+                            let Some(mut next) = next? else { return Ok(None) };
+                            if !rename(&mut next) {
+                                return Ok(None);
+                            }
+                            if next == cols {
+                                settled = Some(next);
+                                break;
+                            }
+                            cols = next;
+                        }
+                        settled.unwrap_or_else(|| {
+                            cols.into_iter().map(|c| Col { null: Null::Unknown, ..c }).collect()
+                        })
+                    }
+                    _ => {
+                        let Some(mut cols) = self.query(&cte.query)? else { return Ok(None) };
+                        if !rename(&mut cols) {
+                            return Ok(None);
+                        }
+                        cols
+                    }
+                };
                 self.ctes.push((name, cols));
             }
         }
@@ -308,6 +327,7 @@ impl Infer<'_> {
                     return Ok(None);
                 }
                 let except = matches!(op, sqlparser::ast::SetOperator::Except);
+                let intersect = matches!(op, sqlparser::ast::SetOperator::Intersect);
                 Ok(Some(
                     l.into_iter()
                         .zip(r)
@@ -315,8 +335,15 @@ impl Infer<'_> {
                             let (mut ty, mut agree) = (a.ty.clone(), a.ty.is_some());
                             merge_type(&mut ty, &mut agree, b.ty.clone());
                             let ty = ty.filter(|_| agree);
-                            // EXCEPT returns rows of the left side only.
-                            let null = if except { a.null } else { strict(&[&a.null, &b.null]) };
+                            // EXCEPT returns rows of the left side only; INTERSECT rows of
+                            // both, so NULL only where both sides can give it.
+                            let null = if except {
+                                a.null
+                            } else if intersect && (a.null == Null::No || b.null == Null::No) {
+                                Null::No
+                            } else {
+                                strict(&[&a.null, &b.null])
+                            };
                             Col { name: a.name, ty, null }
                         })
                         .collect(),
@@ -472,6 +499,10 @@ impl Infer<'_> {
             }
         };
         match constraint {
+            // An inner join's condition rejects the NULLs it compares, as WHERE does.
+            Some(JoinConstraint::On(on)) if !left_outer && !right_outer => {
+                self.narrow(scope, Some(on))?;
+            }
             Some(JoinConstraint::On(on)) => {
                 self.expr(on, scope)?;
             }
@@ -766,7 +797,7 @@ impl Infer<'_> {
                 | Value::EscapedStringLiteral(_)
                 | Value::DollarQuotedString(_) => (known(LITERAL), Null::No),
                 Value::Boolean(_) => (known("bool"), Null::No),
-                Value::Null => (None, Null::Yes("it is the NULL literal".to_owned())),
+                Value::Null => (known(LITERAL), Null::Yes("it is the NULL literal".to_owned())),
                 _ => (None, Null::Unknown),
             }),
             Expr::Cast { kind, expr, data_type, .. } => {
@@ -878,6 +909,10 @@ impl Infer<'_> {
                 Ok((known("bool"), Null::No))
             }
             Expr::Subquery(q) => Ok(match self.subquery(q, scope)? {
+                // An aggregate without GROUP BY always returns its one row.
+                Some(cols) if cols.len() == 1 && always_one_row(q) => {
+                    (cols[0].ty.clone(), cols[0].null.clone())
+                }
                 Some(cols) if cols.len() == 1 => (
                     cols[0].ty.clone(),
                     Null::Yes("a scalar subquery is NULL when it finds no row".to_owned()),
@@ -1014,9 +1049,24 @@ impl Infer<'_> {
             "count" => (known("int8"), Null::No),
             "row_number" | "rank" | "dense_rank" | "ntile" if windowed => (known("int8"), Null::No),
             "percent_rank" | "cume_dist" if windowed => (known("float8"), Null::No),
-            "lag" | "lead" | "first_value" | "last_value" | "nth_value" if windowed => {
-                (ty0.filter(|t| t != LITERAL), Null::Unknown)
+            // The frame always holds the current row.
+            "first_value" | "last_value" if windowed => (
+                ty0.filter(|t| t != LITERAL),
+                nulls.first().map_or(Null::Unknown, |n| (*n).clone()),
+            ),
+            "lag" | "lead" if windowed => {
+                let null = match nulls.get(2) {
+                    Some(Null::No) => nulls[0].clone(),
+                    _ => Null::Yes(format!(
+                        "`{name}` is NULL where the row it reaches does not exist"
+                    )),
+                };
+                (ty0.filter(|t| t != LITERAL), null)
             }
+            "nth_value" if windowed => (
+                ty0.filter(|t| t != LITERAL),
+                Null::Yes("`nth_value` is NULL where the frame is shorter".to_owned()),
+            ),
             "sum" => {
                 let ty = match t0 {
                     Some("int2" | "int4") => known("int8"),
@@ -1118,6 +1168,30 @@ impl Infer<'_> {
             _ => (None, Null::Unknown),
         })
     }
+}
+
+/// A single SELECT of aggregates only, with no GROUP BY, HAVING, LIMIT or OFFSET: exactly one
+/// row, whatever it reads.
+fn always_one_row(q: &Query) -> bool {
+    let SetExpr::Select(s) = q.body.as_ref() else { return false };
+    let grouped = match &s.group_by {
+        GroupByExpr::Expressions(e, _) => !e.is_empty(),
+        GroupByExpr::All(_) => true,
+    };
+    q.limit_clause.is_none()
+        && q.fetch.is_none()
+        && !grouped
+        && s.having.is_none()
+        && s.projection.iter().all(|item| match item {
+            SelectItem::UnnamedExpr(Expr::Function(f))
+            | SelectItem::ExprWithAlias { expr: Expr::Function(f), .. } => {
+                f.over.is_none()
+                    && object_name(&f.name).last().is_some_and(|n| {
+                        n == "count" || AGGREGATES_NULL_ON_EMPTY.contains(&n.as_str())
+                    })
+            }
+            _ => false,
+        })
 }
 
 /// Aggregates that return NULL when they see no row.
@@ -1426,7 +1500,7 @@ mod tests {
     fn literals_casts_operators_and_case() {
         assert_eq!(
             shape("SELECT 1, 3000000000, 1.5, 'x', true, NULL, '2020-01-01'::date, $1::int8, $2"),
-            "?column? int4, ?column? int8, ?column? numeric, ?column? text, ?column? bool, ?column? _?, date date, int8 int8!, ?column? _!"
+            "?column? int4, ?column? int8, ?column? numeric, ?column? text, ?column? bool, ?column? text?, date date, int8 int8!, ?column? _!"
         );
         assert_eq!(
             shape("SELECT pages + 1, pages * id, price * 2, title || '!', pages > 3 FROM books"),
@@ -1454,7 +1528,15 @@ mod tests {
             shape(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n"
             ),
-            "i int4!"
+            "i int4"
+        );
+        assert_eq!(
+            shape(
+                "WITH RECURSIVE up(id, boss) AS (SELECT id, NULL::int8 FROM authors WHERE id = 1
+                   UNION ALL SELECT b.id, up.id FROM books b JOIN up ON b.author_id = up.id)
+                 SELECT id, boss FROM up"
+            ),
+            "id int8, boss int8?"
         );
         assert_eq!(
             shape(

@@ -1,0 +1,271 @@
+//! The corpus of hand-written statements typed from `typed_migrations/` while compiling, held
+//! against PostgreSQL. Each method's declared row type is checked against the inference at
+//! compile time (a wrong `Option` or type fails the build); here `verify()` compares every
+//! inferred type with the database's own description, and each statement runs on rows built to
+//! produce NULL wherever the inference says NULL can occur: a column inferred NOT NULL must
+//! never hold one, a column inferred nullable must hold one on these rows.
+
+// Each statement states its row's types in place, as the corpus is about them.
+#![allow(clippy::type_complexity)]
+
+use repo_runtime::types::Decimal;
+use repo_runtime::types::chrono::{DateTime, NaiveDate, Utc};
+use repo_runtime::types::serde_json::Value;
+use repo_runtime::{Entity, Result, SqlEnum, repository_for};
+use repo_tests::db::TestDb;
+use tokio_postgres::types::{FromSql, Type};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SqlEnum)]
+#[sql_enum(text)]
+pub(crate) enum Genre {
+    Novel,
+    Poetry,
+    Essay,
+}
+
+#[derive(Debug, Clone, PartialEq, Entity)]
+#[entity(table = "books", schema = "typed_migrations")]
+pub(crate) struct Book {
+    #[entity(key)]
+    pub id: i64,
+    pub author_id: i64,
+    pub title: String,
+    pub isbn: String,
+    pub genre: Genre,
+    pub pages: Option<i32>,
+    pub price: Decimal,
+    pub stars: Option<f32>,
+    pub tags: Vec<String>,
+    pub meta: Value,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+type Ts = DateTime<Utc>;
+
+#[rustfmt::skip]
+#[repository_for(Book, name = PgCorpus)]
+pub(crate) trait Corpus {
+    #[sql("SELECT id, title, pages FROM books")]
+    async fn plain(&self) -> Result<Vec<(i64, String, Option<i32>)>>;
+    #[sql("SELECT b.title, b.isbn, b.stars FROM public.books b")]
+    async fn schema_alias_domain_renamed(&self) -> Result<Vec<(String, String, Option<f32>)>>;
+    #[sql("SELECT genre, genre::text, 'novel'::genre FROM books")]
+    async fn enum_and_casts(&self) -> Result<Vec<(Genre, String, Genre)>>;
+    #[sql("SELECT a.name, b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id")]
+    async fn left_join(&self) -> Result<Vec<(String, Option<String>)>>;
+    #[sql("SELECT a.name, b.title FROM books b RIGHT JOIN authors a ON a.id = b.author_id")]
+    async fn right_join(&self) -> Result<Vec<(String, Option<String>)>>;
+    #[sql("SELECT m.email, l.id FROM members m FULL JOIN loans l ON l.member_id = m.id")]
+    async fn full_join(&self) -> Result<Vec<(Option<String>, Option<i64>)>>;
+    /// sqlx #2127: a WHERE on the other table does not make the outer side NOT NULL.
+    #[sql("SELECT a.name, b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id WHERE a.id = 3")]
+    async fn left_join_where_other_side(&self) -> Result<Vec<(String, Option<String>)>>;
+    /// A condition on the outer side means its row matched; its own nullable columns stay so.
+    #[sql("SELECT a.name, b.title, b.pages FROM authors a LEFT JOIN books b ON b.author_id = a.id WHERE b.id IS NOT NULL")]
+    async fn left_join_matched(&self) -> Result<Vec<(String, String, Option<i32>)>>;
+    /// safeql #499: the join inside a CTE.
+    #[sql("WITH x AS (SELECT a.name, b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id) SELECT name, title FROM x")]
+    async fn left_join_in_cte(&self) -> Result<Vec<(String, Option<String>)>>;
+    /// safeql #418: LEFT JOIN LATERAL.
+    #[sql("SELECT a.name, last.lent_at FROM authors a LEFT JOIN LATERAL (SELECT l.lent_at FROM loans l JOIN books b ON b.id = l.book_id WHERE b.author_id = a.id ORDER BY l.lent_at DESC LIMIT 1) last ON true")]
+    async fn left_join_lateral(&self) -> Result<Vec<(String, Option<Ts>)>>;
+    #[sql("SELECT m.email, l.id, b.title FROM members m LEFT JOIN (loans l JOIN books b ON b.id = l.book_id) ON l.member_id = m.id")]
+    async fn left_join_nested(&self) -> Result<Vec<(String, Option<i64>, Option<String>)>>;
+    #[sql("SELECT s.title FROM (SELECT b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id) s")]
+    async fn left_join_in_subquery(&self) -> Result<Vec<Option<String>>>;
+    /// pgtyped #201, squirrel #41: a plain outer join.
+    #[sql("SELECT b.title, l.returned_at FROM books b LEFT OUTER JOIN loans l ON l.book_id = b.id")]
+    async fn left_outer_join(&self) -> Result<Vec<(String, Option<Ts>)>>;
+    #[sql("SELECT m.email, l.id, b.title FROM members m LEFT JOIN loans l ON l.member_id = m.id LEFT JOIN books b ON b.id = l.book_id")]
+    async fn left_joins_chained(&self) -> Result<Vec<(String, Option<i64>, Option<String>)>>;
+    /// An inner join on the outer side's column rejects its NULLs.
+    #[sql("SELECT m.email, l.id, b.title FROM members m LEFT JOIN loans l ON l.member_id = m.id JOIN books b ON b.id = l.book_id")]
+    async fn inner_after_left(&self) -> Result<Vec<(String, i64, String)>>;
+    #[sql("SELECT a.*, b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id")]
+    async fn qualified_star_left(&self) -> Result<Vec<(i64, String, Option<NaiveDate>, Option<String>, Option<String>)>>;
+    #[sql("SELECT a.name, coalesce(b.title, '(none)') FROM authors a LEFT JOIN books b ON b.author_id = a.id")]
+    async fn coalesce_outer(&self) -> Result<Vec<(String, String)>>;
+    #[sql("SELECT a.name, count(b.id), max(l.lent_at) FROM authors a LEFT JOIN books b ON b.author_id = a.id LEFT JOIN loans l ON l.book_id = b.id GROUP BY a.name")]
+    async fn left_joins_grouped(&self) -> Result<Vec<(String, i64, Option<Ts>)>>;
+    #[sql("SELECT a.name, m.email FROM authors a CROSS JOIN members m")]
+    async fn cross_join(&self) -> Result<Vec<(String, String)>>;
+    #[sql("SELECT count(*), sum(pages), avg(pages), min(title), max(price) FROM books WHERE id < 0")]
+    async fn aggregates_over_nothing(&self) -> Result<Vec<(i64, Option<i64>, Option<Decimal>, Option<String>, Option<Decimal>)>>;
+    #[sql("SELECT author_id, count(*), sum(price), max(pages) FROM books GROUP BY author_id")]
+    async fn aggregates_grouped(&self) -> Result<Vec<(i64, i64, Decimal, Option<i32>)>>;
+    #[sql("SELECT sum(fine_cents), avg(fine_cents) FROM loans WHERE id < 0")]
+    async fn sum_avg_of_bigint(&self) -> Result<Vec<(Option<Decimal>, Option<Decimal>)>>;
+    #[sql("SELECT avg(stars), sum(stars) FROM books WHERE id < 0")]
+    async fn sum_avg_of_real(&self) -> Result<Vec<(Option<f64>, Option<f32>)>>;
+    #[sql("SELECT count(pages), count(DISTINCT author_id) FROM books")]
+    async fn counts(&self) -> Result<Vec<(i64, i64)>>;
+    #[sql("SELECT count(*) FILTER (WHERE pages > 1000), sum(pages) FILTER (WHERE pages > 1000) FROM books")]
+    async fn filtered_aggregates(&self) -> Result<Vec<(i64, Option<i64>)>>;
+    #[sql("SELECT bool_or(vip), every(vip) FROM members WHERE id < 0")]
+    async fn bool_aggregates(&self) -> Result<Vec<(Option<bool>, Option<bool>)>>;
+    #[sql("SELECT author_id, array_agg(title), string_agg(title, ',') FROM books GROUP BY author_id")]
+    async fn array_and_string_agg(&self) -> Result<Vec<(i64, Vec<String>, String)>>;
+    #[sql("SELECT author_id, count(*) FROM books GROUP BY author_id HAVING count(*) > 1")]
+    async fn having(&self) -> Result<Vec<(i64, i64)>>;
+    #[sql("SELECT title, coalesce(pages, 0), coalesce(stars, 0) FROM books")]
+    async fn coalesce(&self) -> Result<Vec<(String, i32, f32)>>;
+    #[sql("SELECT coalesce(sum(pages), 0), coalesce(max(price), 0) FROM books WHERE id < 0")]
+    async fn coalesce_aggregates(&self) -> Result<Vec<(i64, Decimal)>>;
+    #[sql("SELECT nullif(nick, ''), trim(email) FROM members")]
+    async fn nullif_trim(&self) -> Result<Vec<(Option<String>, String)>>;
+    #[sql("SELECT greatest(pages, 10), least(stars, 5), greatest(pages, NULL::int) FROM books")]
+    async fn greatest_least(&self) -> Result<Vec<(i32, f32, Option<i32>)>>;
+    #[sql("SELECT CASE WHEN pages > 60 THEN 'long' ELSE 'short' END, CASE WHEN pages > 60 THEN title END FROM books")]
+    async fn case(&self) -> Result<Vec<(String, Option<String>)>>;
+    #[sql("SELECT 1, 3000000000, 1.5, 'x', true, DATE '2020-01-01', 2::int8, NULL")]
+    async fn literals(&self) -> Result<Vec<(i32, i64, Decimal, String, bool, NaiveDate, i64, Option<String>)>>;
+    #[sql("SELECT pages + 1, pages * id, price * 2, price * stars, title || '!', -pages, price / 3, pages / 2 FROM books")]
+    async fn arithmetic(&self) -> Result<Vec<(Option<i32>, Option<i64>, Decimal, Option<f64>, String, Option<i32>, Decimal, Option<i32>)>>;
+    #[sql("SELECT pages > 3, title LIKE 'A%', pages IN (1, 2), pages BETWEEN 1 AND 500, pages IS NULL FROM books")]
+    async fn predicates(&self) -> Result<Vec<(Option<bool>, bool, Option<bool>, Option<bool>, bool)>>;
+    #[sql("SELECT NOT vip, nick IS DISTINCT FROM 'al', vip AND email <> '' FROM members")]
+    async fn booleans(&self) -> Result<Vec<(bool, bool, bool)>>;
+    #[sql("SELECT b.title, EXISTS (SELECT 1 FROM loans l WHERE l.book_id = b.id), (SELECT max(l.lent_at) FROM loans l WHERE l.book_id = b.id), (SELECT count(*) FROM loans l WHERE l.book_id = b.id), (SELECT l.id FROM loans l WHERE l.book_id = b.id ORDER BY l.id LIMIT 1) FROM books b")]
+    async fn subqueries(&self) -> Result<Vec<(String, bool, Option<Ts>, i64, Option<i64>)>>;
+    #[sql("SELECT a.name FROM authors a WHERE (SELECT count(*) FROM books b WHERE b.author_id = a.id) = 0")]
+    async fn correlated_in_where(&self) -> Result<Vec<String>>;
+    #[sql("SELECT m.email FROM members m WHERE NOT EXISTS (SELECT 1 FROM loans l WHERE l.member_id = m.id)")]
+    async fn anti_join(&self) -> Result<Vec<String>>;
+    #[sql("SELECT title FROM books WHERE id IN (SELECT book_id FROM loans)")]
+    async fn in_subquery(&self) -> Result<Vec<String>>;
+    #[sql("SELECT t.n FROM (SELECT count(*) AS n FROM loans) t")]
+    async fn aggregate_in_from(&self) -> Result<Vec<i64>>;
+    #[sql("SELECT DISTINCT author_id FROM books ORDER BY author_id LIMIT 10")]
+    async fn distinct(&self) -> Result<Vec<i64>>;
+    #[sql("SELECT id FROM authors UNION ALL SELECT NULL::int8")]
+    async fn union_null(&self) -> Result<Vec<Option<i64>>>;
+    #[sql("SELECT title FROM books UNION SELECT name FROM authors")]
+    async fn union_text(&self) -> Result<Vec<String>>;
+    #[sql("SELECT author_id FROM books EXCEPT SELECT id FROM authors WHERE id > 1")]
+    async fn except(&self) -> Result<Vec<i64>>;
+    #[sql("SELECT pages FROM books INTERSECT SELECT 100")]
+    async fn intersect(&self) -> Result<Vec<i32>>;
+    #[sql("SELECT n, s FROM (VALUES (1, 'a'), (2, NULL)) v(n, s)")]
+    async fn values(&self) -> Result<Vec<(i32, Option<String>)>>;
+    #[sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n")]
+    async fn recursive(&self) -> Result<Vec<i32>>;
+    #[sql("WITH RECURSIVE chain(id, prev) AS (SELECT id, NULL::int8 FROM books WHERE id = 1 UNION ALL SELECT b.id, c.id FROM books b JOIN chain c ON b.id = c.id + 1) SELECT id, prev FROM chain")]
+    async fn recursive_nullable(&self) -> Result<Vec<(i64, Option<i64>)>>;
+    #[sql("WITH a AS (SELECT id, name FROM authors), b AS (SELECT a.name, count(*) AS n FROM a JOIN books ON books.author_id = a.id GROUP BY a.name) SELECT name, n FROM b")]
+    async fn ctes_chained(&self) -> Result<Vec<(String, i64)>>;
+    #[sql("INSERT INTO members (email) VALUES ('z@x') RETURNING id, nick, joined, vip")]
+    async fn insert_returning(&self) -> Result<Vec<(i32, Option<String>, NaiveDate, bool)>>;
+    #[sql("INSERT INTO members (id, email) VALUES (2, 'b@x') ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email RETURNING id, nick")]
+    async fn upsert_returning(&self) -> Result<Vec<(i32, Option<String>)>>;
+    /// RETURNING sees what SET wrote.
+    #[sql("UPDATE books SET pages = 1 WHERE id = 3 RETURNING title, pages")]
+    async fn update_returning(&self) -> Result<Vec<(String, i32)>>;
+    #[sql("UPDATE loans SET fine_cents = 0 FROM books b WHERE b.id = loans.book_id AND b.pages IS NULL RETURNING loans.id, b.title, loans.fine_cents")]
+    async fn update_from_returning(&self) -> Result<Vec<(i64, String, i64)>>;
+    #[sql("DELETE FROM loans WHERE id = 4 RETURNING id, returned_at")]
+    async fn delete_returning(&self) -> Result<Vec<(i64, Option<Ts>)>>;
+    #[sql("SELECT id, row_number() OVER (ORDER BY id), rank() OVER (PARTITION BY author_id ORDER BY price), lag(title) OVER (ORDER BY id), first_value(title) OVER (ORDER BY id) FROM books")]
+    async fn windows(&self) -> Result<Vec<(i64, i64, i64, Option<String>, String)>>;
+    #[sql("SELECT lead(pages, 1, 0) OVER (ORDER BY id) FROM books")]
+    async fn lead_with_default(&self) -> Result<Vec<Option<i32>>>;
+    #[sql("SELECT meta->>'isbn', meta->'n', meta @> '{\"n\": 1}', jsonb_build_object('t', title), to_jsonb(title) FROM books")]
+    async fn json(&self) -> Result<Vec<(Option<String>, Option<Value>, bool, Value, Value)>>;
+    #[sql("SELECT tags, array_length(tags, 1), cardinality(tags), ARRAY[id, author_id] FROM books")]
+    async fn arrays(&self) -> Result<Vec<(Vec<String>, Option<i32>, i32, Vec<i64>)>>;
+    #[sql("SELECT lower(title), length(title), concat(title, pages), substr(title, 1, 1), replace(title, 'A', 'B'), substring(title from 1 for 2) FROM books")]
+    async fn strings(&self) -> Result<Vec<(String, i32, String, String, String, String)>>;
+    #[sql("SELECT upper(nick), length(nick) FROM members")]
+    async fn strings_of_nullable(&self) -> Result<Vec<(Option<String>, Option<i32>)>>;
+    #[sql("SELECT now(), current_date, date_trunc('day', lent_at), extract(year from lent_at), date_part('year', lent_at) FROM loans")]
+    async fn dates(&self) -> Result<Vec<(Ts, NaiveDate, Ts, Decimal, f64)>>;
+    #[sql("SELECT <<columns --prefix b>> FROM books b JOIN authors a ON a.id = b.author_id")]
+    async fn entity_joined(&self) -> Result<Vec<Book>>;
+    /// Left to `verify()`: a timestamp plus an interval (an operator not modelled), a function
+    /// not modelled, and `= ANY` over an array that could hold NULL.
+    #[sql("SELECT lent_at + interval '1 day', format('%s!', book_id), book_id = ANY('{1,2}'::int8[]) FROM loans")]
+    async fn left_to_verify(&self) -> Result<Vec<(Ts, String, Option<bool>)>>;
+}
+
+const SEED: &str = "
+    INSERT INTO authors (id, name, born, country) VALUES
+        (1, 'Ann', '1970-01-01', 'GB'), (2, 'Bo', NULL, NULL), (3, 'Cy', NULL, 'FR');
+    INSERT INTO books (id, author_id, title, isbn, genre, pages, price, stars, tags, meta, published_at) VALUES
+        (1, 1, 'Alpha', '1234567890', 'novel', 100, 10.00, 4.5, '{x,y}', '{\"isbn\": \"1\", \"n\": 1}', now()),
+        (2, 1, 'Beta', '2234567890', 'poetry', 50, 5.50, NULL, '{}', '{}', NULL),
+        (3, 2, 'Gamma', '3234567890', 'essay', NULL, 20.00, 3.0, '{z}', '{\"isbn\": \"3\"}', now());
+    INSERT INTO members (id, email, nick, vip) VALUES
+        (1, 'a@x', 'al', true), (2, 'b@x', NULL, false), (3, 'c@x', 'cy', false);
+    SELECT setval('members_id_seq', 3);
+    INSERT INTO loans (id, book_id, member_id, returned_at, fine_cents) VALUES
+        (1, 1, 1, now(), 100), (2, 1, 2, NULL, NULL), (3, 3, 1, NULL, 50), (4, 3, 99, NULL, NULL);
+";
+
+/// Any value, to count NULLs whatever the type.
+struct Anything;
+
+impl<'a> FromSql<'a> for Anything {
+    fn from_sql(
+        _: &Type,
+        _: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Anything)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn the_inferred_types_and_nulls_are_what_postgresql_gives() {
+    let schema = [
+        include_str!("typed_migrations/0001_library.sql"),
+        include_str!("typed_migrations/0002_changes.sql"),
+        SEED,
+    ]
+    .concat();
+    let db = TestDb::new(&schema).await;
+    let client = db.client().await;
+    // The database's description of every statement: its types against the inferred ones
+    // (and against the Rust types).
+    let report = PgCorpus::new(&client).verify().await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    let corpus = PgCorpus::<()>::INFERRED;
+    assert!(corpus.len() >= 60, "{} statements", corpus.len());
+    let mut undecided = Vec::new();
+    for statement in corpus {
+        assert!(statement.modelled, "{}: beyond the inference", statement.method);
+        // Each on its own, rolled back: the DML ones leave the rows as seeded.
+        client.batch_execute("BEGIN").await.unwrap();
+        let rows = client.query(statement.sql, &[]).await;
+        client.batch_execute("ROLLBACK").await.unwrap();
+        let rows = rows.unwrap_or_else(|e| panic!("{}: {e}", statement.method));
+        assert!(!rows.is_empty(), "{}: the seeded rows give no row", statement.method);
+        for (i, column) in statement.columns.iter().enumerate() {
+            let nulls = rows.iter().filter(|r| r.get::<_, Option<Anything>>(i).is_none()).count();
+            let at = format!("{} column {} `{}`", statement.method, i + 1, column.name);
+            match column.nullable {
+                Some(false) => assert_eq!(nulls, 0, "{at}: inferred NOT NULL, yet NULL came"),
+                Some(true) => assert!(
+                    nulls > 0,
+                    "{at}: inferred nullable ({}), yet the rows built for it give no NULL",
+                    column.why
+                ),
+                None => undecided.push(format!("{at}: nullability")),
+            }
+            if column.pg_type.is_none() {
+                undecided.push(format!("{at}: type"));
+            }
+        }
+    }
+    assert_eq!(
+        undecided,
+        [
+            "left_to_verify column 1 `?column?`: type",
+            "left_to_verify column 2 `format`: nullability",
+            "left_to_verify column 2 `format`: type",
+            "left_to_verify column 3 `?column?`: nullability",
+        ],
+        "every other column is decided"
+    );
+}
