@@ -83,7 +83,7 @@ impl VerifyReport {
         q: &'static Query,
         params: &[ParamCheck],
         rows: Option<RowCheck>,
-        inferred: &[InferredColumn],
+        inferred: Option<&Inferred>,
     ) {
         self.checked += 1;
         let mut problem =
@@ -112,10 +112,25 @@ impl VerifyReport {
                 ));
             }
         }
-        let columns = stmt.columns();
         // What the macro inferred from the migrations, against what the database says: a
         // difference is a migrations folder out of step with the database (or an inference
         // to fix).
+        for (i, (ty, guess)) in
+            stmt.params().iter().zip(inferred.map_or(&[][..], |x| x.params)).enumerate()
+        {
+            if let Some(guess) = guess
+                && !same_type(guess, ty)
+            {
+                problem(format!(
+                    "parameter ${} is `{ty}` in the database, but `{guess}` in the migrations it \
+                     was checked against at compile time; rebuild against migrations that match \
+                     the database",
+                    i + 1
+                ));
+            }
+        }
+        let columns = stmt.columns();
+        let inferred = inferred.filter(|x| x.modelled).map_or(&[][..], |x| x.columns);
         if !inferred.is_empty() && inferred.len() != columns.len() {
             problem(format!(
                 "the statement returns {} columns, the migrations gave {} at compile time",
@@ -240,6 +255,9 @@ pub struct Inferred {
     pub modelled: bool,
     /// The result columns, in order.
     pub columns: &'static [InferredColumn],
+    /// The type of each parameter (`$1` first) where its context decides it: `col = $1`,
+    /// `INSERT (col) VALUES ($1)`, `= ANY($1)`, `LIMIT $1`, `$1::type`; `None` elsewhere.
+    pub params: &'static [Option<&'static str>],
 }
 
 /// One result column as inferred from the migrations.

@@ -180,6 +180,24 @@ pub(crate) trait Corpus {
     async fn dates(&self) -> Result<Vec<(Ts, NaiveDate, Ts, Decimal, f64)>>;
     #[sql("SELECT <<columns --prefix b>> FROM books b JOIN authors a ON a.id = b.author_id")]
     async fn entity_joined(&self) -> Result<Vec<Book>>;
+    // Parameters, typed from where they stand (held against the database by `verify`).
+    #[sql("SELECT title FROM books WHERE author_id = @author AND pages > @pages AND title LIKE @pattern")]
+    async fn param_compared(&self, author: i64, pages: i32, pattern: &str) -> Result<Vec<String>>;
+    #[sql("SELECT title FROM books WHERE id = ANY(@ids) AND pages BETWEEN @low AND @high ORDER BY id LIMIT @n OFFSET @skip")]
+    async fn param_any_between_limit(&self, ids: &[i64], low: i32, high: i32, n: i64, skip: i64) -> Result<Vec<String>>;
+    #[sql("SELECT title FROM books WHERE genre = @genre AND stars IN (@a, @b) AND published_at < @before")]
+    async fn param_enum_in_list(&self, genre: Genre, a: f32, b: f32, before: Ts) -> Result<Vec<String>>;
+    #[sql("INSERT INTO loans (book_id, member_id, returned_at, fine_cents) VALUES (@book, @member, @returned, @fine) RETURNING id")]
+    async fn param_insert(&self, book: i64, member: i32, returned: Option<Ts>, fine: Option<i64>) -> Result<i64>;
+    #[sql("UPDATE books SET pages = coalesce(@pages, pages), price = @price, tags = @tags WHERE id = @id RETURNING pages")]
+    async fn param_update(&self, id: i64, pages: Option<i32>, price: Decimal, tags: &[String]) -> Result<Option<i32>>;
+    #[sql("INSERT INTO members (id, email, nick) VALUES (@id, @email, @nick) ON CONFLICT (id) DO UPDATE SET nick = @nick2 WHERE members.joined < @joined RETURNING id")]
+    async fn param_upsert(&self, id: i32, email: &str, nick: Option<&str>, nick2: &str, joined: NaiveDate) -> Result<Option<i32>>;
+    #[sql("SELECT @x::int2, @y::text[], @z::jsonb")]
+    async fn param_cast(&self, x: i16, y: &[String], z: &Value) -> Result<(i16, Vec<String>, Value)>;
+    #[sql("DELETE FROM loans WHERE member_id = @member AND fine_cents >= @fine")]
+    async fn param_delete(&self, member: i32, fine: i64) -> Result<u64>;
+
     /// Left to `verify()`: a timestamp plus an interval (an operator not modelled), a function
     /// not modelled, and `= ANY` over an array that could hold NULL.
     #[sql("SELECT lent_at + interval '1 day', format('%s!', book_id), book_id = ANY('{1,2}'::int8[]) FROM loans")]
@@ -195,9 +213,10 @@ const SEED: &str = "
         (3, 2, 'Gamma', '3234567890', 'essay', NULL, 20.00, 3.0, '{z}', '{\"isbn\": \"3\"}', now());
     INSERT INTO members (id, email, nick, vip) VALUES
         (1, 'a@x', 'al', true), (2, 'b@x', NULL, false), (3, 'c@x', 'cy', false);
-    SELECT setval('members_id_seq', 3);
+    SELECT setval('members_id_seq', 3), setval('books_id_seq', 3), setval('authors_id_seq', 3);
     INSERT INTO loans (id, book_id, member_id, returned_at, fine_cents) VALUES
         (1, 1, 1, now(), 100), (2, 1, 2, NULL, NULL), (3, 3, 1, NULL, 50), (4, 3, 99, NULL, NULL);
+    SELECT setval('loans_id_seq', 4);
 ";
 
 /// Any value, to count NULLs whatever the type.
@@ -235,6 +254,15 @@ async fn the_inferred_types_and_nulls_are_what_postgresql_gives() {
     let mut undecided = Vec::new();
     for statement in corpus {
         assert!(statement.modelled, "{}: beyond the inference", statement.method);
+        for (n, p) in statement.params.iter().enumerate() {
+            if p.is_none() {
+                undecided.push(format!("{} ${}: type", statement.method, n + 1));
+            }
+        }
+        if !statement.params.is_empty() {
+            // Held against the database by `verify` above; run with their arguments below.
+            continue;
+        }
         // Each on its own, rolled back: the DML ones leave the rows as seeded.
         client.batch_execute("BEGIN").await.unwrap();
         let rows = client.query(statement.sql, &[]).await;
@@ -258,6 +286,23 @@ async fn the_inferred_types_and_nulls_are_what_postgresql_gives() {
             }
         }
     }
+    // The parameterised ones run, as a user calls them.
+    let corpus = PgCorpus::new(&client);
+    let ts: Ts = "2100-01-01T00:00:00Z".parse().unwrap();
+    assert_eq!(corpus.param_compared(1, 60, "A%").await.unwrap(), ["Alpha"]);
+    assert_eq!(
+        corpus.param_any_between_limit(&[1, 2, 3], 1, 100, 10, 0).await.unwrap(),
+        ["Alpha", "Beta"]
+    );
+    assert_eq!(corpus.param_enum_in_list(Genre::Novel, 4.5, 1.0, ts).await.unwrap(), ["Alpha"]);
+    client.batch_execute("BEGIN").await.unwrap();
+    assert_eq!(corpus.param_insert(2, 3, None, Some(5)).await.unwrap(), 5);
+    assert_eq!(corpus.param_update(3, None, Decimal::new(1, 0), &[]).await.unwrap(), None);
+    assert_eq!(corpus.param_upsert(1, "a@x", None, "al2", ts.date_naive()).await.unwrap(), Some(1));
+    assert_eq!(corpus.param_delete(1, 50).await.unwrap(), 2);
+    client.batch_execute("ROLLBACK").await.unwrap();
+    let (x, y, z) = corpus.param_cast(7, &["a".to_owned()], &Value::Bool(true)).await.unwrap();
+    assert_eq!((x, y, z), (7, vec!["a".to_owned()], Value::Bool(true)));
     assert_eq!(
         undecided,
         [

@@ -403,6 +403,17 @@ fn the_migrations_type_the_statements_without_a_database() {
             })
             .collect();
     assert!(undecided.is_empty(), "columns left to verify(): {undecided:#?}");
+    let untyped: Vec<String> = all
+        .iter()
+        .flat_map(|i| {
+            i.params
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.is_none())
+                .map(move |(n, _)| format!("{} ${}: {}", i.method, n + 1, i.sql))
+        })
+        .collect();
+    assert!(untyped.is_empty(), "parameters left to verify(): {untyped:#?}");
     let columns: usize = all.iter().map(|i| i.columns.len()).sum();
     assert!(all.len() > 60 && columns > 400, "{} statements, {columns} columns", all.len());
 }

@@ -74,6 +74,24 @@ struct Infer<'a> {
     ctes: Vec<(String, Vec<Col>)>,
     /// Enclosing scopes (correlated subqueries), innermost last.
     outer: Vec<Scope>,
+    /// The type PostgreSQL gives `$n` from where it first stands, and what decided it.
+    params: std::collections::BTreeMap<usize, (String, String)>,
+}
+
+fn is_param_arg(a: &FunctionArgExpr) -> bool {
+    matches!(a, FunctionArgExpr::Expr(e) if param_number(e).is_some())
+}
+
+/// The number of a `$n` parameter (through parentheses).
+fn param_number(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        Expr::Nested(inner) => param_number(inner),
+        _ => None,
+    }
 }
 
 fn ident(i: &Ident) -> String {
@@ -134,6 +152,33 @@ fn function_args(f: &sqlparser::ast::Function) -> Option<Vec<&FunctionArgExpr>> 
 }
 
 impl Infer<'_> {
+    /// Notes that `$n` (if `e` is one) takes `ty`, as the first context PostgreSQL sees decides.
+    fn param(&mut self, e: &Expr, ty: Option<&str>, because: impl FnOnce() -> String) {
+        if let (Some(n), Some(ty)) = (param_number(e), ty)
+            && ty != LITERAL
+        {
+            self.params.entry(n).or_insert_with(|| (ty.to_owned(), because()));
+        }
+    }
+
+    /// `col = value` of SET: the value's type and nullability, and a parameter there typed as
+    /// the column.
+    fn assignment(
+        &mut self,
+        a: &sqlparser::ast::Assignment,
+        scope: &Scope,
+    ) -> Result<(Option<String>, Null), Diag> {
+        let out = self.expr(&a.value, scope)?;
+        if let sqlparser::ast::AssignmentTarget::ColumnName(n) = &a.target
+            && let [col] = object_name(n).as_slice()
+        {
+            let target = scope.rels.first().and_then(|r| r.cols.iter().find(|c| c.name == *col));
+            let ty = target.and_then(|c| c.ty.clone());
+            self.param(&a.value, ty.as_deref(), || format!("it is assigned to `{col}`"));
+        }
+        Ok(out)
+    }
+
     fn table(&self, name: &ObjectName) -> Result<Option<Vec<Col>>, Diag> {
         let parts = object_name(name);
         if let [one] = parts.as_slice()
@@ -189,9 +234,60 @@ impl Infer<'_> {
         match st {
             Statement::Query(q) => self.query(q),
             Statement::Insert(i) => {
-                let Some(returning) = &i.returning else { return Ok(Some(Vec::new())) };
                 let TableObject::TableName(name) = &i.table else { return Ok(None) };
                 let Some(cols) = self.table(name)? else { return Ok(None) };
+                // `INSERT (a, b) VALUES ($1, $2)`: each parameter takes its column's type.
+                let targets: Vec<Option<&Col>> = if i.columns.is_empty() {
+                    cols.iter().map(Some).collect()
+                } else {
+                    i.columns
+                        .iter()
+                        .map(|c| {
+                            let name = object_name(c).last().cloned().unwrap_or_default();
+                            cols.iter().find(|x| x.name == name)
+                        })
+                        .collect()
+                };
+                if let Some(source) = &i.source
+                    && let SetExpr::Values(v) = source.body.as_ref()
+                {
+                    for row in &v.rows {
+                        for (e, target) in row.iter().zip(&targets) {
+                            if let Some(t) = target {
+                                let (column, ty) = (t.name.clone(), t.ty.clone());
+                                self.param(e, ty.as_deref(), || {
+                                    format!("it is inserted into `{column}`")
+                                });
+                            }
+                        }
+                    }
+                } else if let Some(source) = &i.source {
+                    self.query(source)?;
+                }
+                // ON CONFLICT … DO UPDATE SET … WHERE …: the target row and `excluded`.
+                if let Some(sqlparser::ast::OnInsert::OnConflict(c)) = &i.on
+                    && let sqlparser::ast::OnConflictAction::DoUpdate(u) = &c.action
+                {
+                    let table = object_name(name).last().cloned().unwrap_or_default();
+                    let target = match &i.table_alias {
+                        Some(a) => ident(&a.alias),
+                        None => table.clone(),
+                    };
+                    let scope = Scope {
+                        rels: vec![
+                            Rel::new(target, format!("`{table}`"), cols.clone(), true),
+                            Rel::new("excluded".into(), "`excluded`".into(), cols.clone(), true),
+                        ],
+                        complete: true,
+                    };
+                    for a in &u.assignments {
+                        self.assignment(a, &scope)?;
+                    }
+                    if let Some(w) = &u.selection {
+                        self.expr(w, &scope)?;
+                    }
+                }
+                let Some(returning) = &i.returning else { return Ok(Some(Vec::new())) };
                 let rel_name = match &i.table_alias {
                     Some(a) => ident(&a.alias),
                     None => object_name(name).last().cloned().unwrap_or_default(),
@@ -203,7 +299,6 @@ impl Infer<'_> {
                 self.projection(returning, &scope, false)
             }
             Statement::Update(u) => {
-                let Some(returning) = &u.returning else { return Ok(Some(Vec::new())) };
                 let mut scope = self.from(std::slice::from_ref(&u.table))?;
                 if let Some(from) = &u.from {
                     let (sqlparser::ast::UpdateTableFromKind::BeforeSet(f)
@@ -215,7 +310,7 @@ impl Infer<'_> {
                 // RETURNING sees the values SET gave.
                 let mut set = Vec::new();
                 for a in &u.assignments {
-                    let (ty, null) = self.expr(&a.value, &scope)?;
+                    let (ty, null) = self.assignment(a, &scope)?;
                     if let sqlparser::ast::AssignmentTarget::ColumnName(n) = &a.target
                         && let [col] = object_name(n).as_slice()
                         && let Some(c) = scope
@@ -233,10 +328,10 @@ impl Infer<'_> {
                     }
                 }
                 self.narrow(&mut scope, u.selection.as_ref())?;
+                let Some(returning) = &u.returning else { return Ok(Some(Vec::new())) };
                 self.projection(returning, &scope, false)
             }
             Statement::Delete(d) => {
-                let Some(returning) = &d.returning else { return Ok(Some(Vec::new())) };
                 let (sqlparser::ast::FromTable::WithFromKeyword(from)
                 | sqlparser::ast::FromTable::WithoutKeyword(from)) = &d.from;
                 let mut scope = self.from(from)?;
@@ -246,6 +341,7 @@ impl Infer<'_> {
                     scope.rels.extend(more.rels);
                 }
                 self.narrow(&mut scope, d.selection.as_ref())?;
+                let Some(returning) = &d.returning else { return Ok(Some(Vec::new())) };
                 self.projection(returning, &scope, false)
             }
             _ => Ok(None),
@@ -312,7 +408,18 @@ impl Infer<'_> {
                 self.ctes.push((name, cols));
             }
         }
-        self.set_expr(&q.body)
+        let out = self.set_expr(&q.body);
+        if let Some(sqlparser::ast::LimitClause::LimitOffset { limit, offset, .. }) =
+            &q.limit_clause
+        {
+            if let Some(l) = limit {
+                self.param(l, Some("int8"), || "it is a LIMIT".to_owned());
+            }
+            if let Some(o) = offset {
+                self.param(&o.value, Some("int8"), || "it is an OFFSET".to_owned());
+            }
+        }
+        out
     }
 
     fn set_expr(&mut self, body: &SetExpr) -> Result<Option<Vec<Col>>, Diag> {
@@ -805,7 +912,9 @@ impl Infer<'_> {
                 if matches!(kind, CastKind::TryCast | CastKind::SafeCast) {
                     return unknown();
                 }
-                Ok((self.cast_type(data_type), null))
+                let ty = self.cast_type(data_type);
+                self.param(expr, ty.as_deref(), || format!("it is cast to `{data_type}`"));
+                Ok((ty, null))
             }
             Expr::TypedString(t) => Ok((self.cast_type(&t.data_type), Null::No)),
             Expr::UnaryOp { op, expr } => {
@@ -823,6 +932,10 @@ impl Infer<'_> {
             Expr::BinaryOp { left, op, right } => {
                 let (lt, ln) = self.expr(left, scope)?;
                 let (rt, rn) = self.expr(right, scope)?;
+                if !matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+                    self.param(left, rt.as_deref(), || format!("it is compared with `{right}`"));
+                    self.param(right, lt.as_deref(), || format!("it is compared with `{left}`"));
+                }
                 let null = strict(&[&ln, &rn]);
                 use BinaryOperator as B;
                 Ok(match op {
@@ -873,9 +986,13 @@ impl Infer<'_> {
                 Ok((known("bool"), Null::No))
             }
             Expr::In { expr, target: sqlparser::ast::InTarget::List(list), .. } => {
-                let mut nulls = vec![self.expr(expr, scope)?.1];
+                let (ty, null) = self.expr(expr, scope)?;
+                let mut nulls = vec![null];
                 for x in list {
                     nulls.push(self.expr(x, scope)?.1);
+                    self.param(x, ty.as_deref(), || {
+                        format!("it is in a list compared with `{expr}`")
+                    });
                 }
                 Ok((known("bool"), strict(&nulls.iter().collect::<Vec<_>>())))
             }
@@ -885,7 +1002,10 @@ impl Infer<'_> {
                 unknown()
             }
             Expr::Between { expr, low, high, .. } => {
-                let a = self.expr(expr, scope)?.1;
+                let (ty, a) = self.expr(expr, scope)?;
+                for bound in [low, high] {
+                    self.param(bound, ty.as_deref(), || format!("it bounds `{expr}`"));
+                }
                 let b = self.expr(low, scope)?.1;
                 let c = self.expr(high, scope)?.1;
                 Ok((known("bool"), strict(&[&a, &b, &c])))
@@ -895,11 +1015,17 @@ impl Infer<'_> {
             | Expr::SimilarTo { expr, pattern, .. } => {
                 let a = self.expr(expr, scope)?.1;
                 let b = self.expr(pattern, scope)?.1;
+                self.param(pattern, Some("text"), || "it is a pattern".to_owned());
                 Ok((known("bool"), strict(&[&a, &b])))
             }
             Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
-                let a = self.expr(left, scope)?.1;
+                let (ty, a) = self.expr(left, scope)?;
                 let b = self.expr(right, scope)?.1;
+                let array =
+                    ty.filter(|t| t != LITERAL && !t.ends_with("[]")).map(|t| format!("{t}[]"));
+                self.param(right, array.as_deref(), || {
+                    format!("it is the array `{left}` is compared with")
+                });
                 // An array holding NULL makes ANY/ALL NULL too.
                 let b = if b == Null::No { Null::Unknown } else { b };
                 Ok((known("bool"), strict(&[&a, &b])))
@@ -972,6 +1098,16 @@ impl Infer<'_> {
             }
             Expr::Interval(_) => Ok((known("interval"), Null::No)),
             _ => unknown(),
+        }
+    }
+
+    /// Parameters among the arguments of COALESCE, GREATEST or LEAST take the other
+    /// arguments' common type.
+    fn common_params(&mut self, args: &[&FunctionArgExpr], ty: Option<&str>, name: &str) {
+        for a in args {
+            if let FunctionArgExpr::Expr(e) = a {
+                self.param(e, ty, || format!("it is an argument of `{name}` with that type"));
+            }
         }
     }
 
@@ -1102,9 +1238,11 @@ impl Infer<'_> {
             "coalesce" => {
                 let mut ty = None;
                 let mut agree = true;
-                for a in &args {
+                // A parameter takes the others' type rather than deciding it.
+                for (a, _) in args.iter().zip(&arg_exprs).filter(|(_, e)| !is_param_arg(e)) {
                     merge_type(&mut ty, &mut agree, a.0.clone());
                 }
+                self.common_params(&arg_exprs, ty.as_deref().filter(|_| agree), name);
                 let ty = ty.filter(|_| agree).map(|t| if t == LITERAL { "text".into() } else { t });
                 let null =
                     if nulls.iter().any(|n| **n == Null::No) { Null::No } else { strict(&nulls) };
@@ -1117,9 +1255,11 @@ impl Infer<'_> {
             "greatest" | "least" => {
                 let mut ty = None;
                 let mut agree = true;
-                for a in &args {
+                // A parameter takes the others' type rather than deciding it.
+                for (a, _) in args.iter().zip(&arg_exprs).filter(|(_, e)| !is_param_arg(e)) {
                     merge_type(&mut ty, &mut agree, a.0.clone());
                 }
+                self.common_params(&arg_exprs, ty.as_deref().filter(|_| agree), name);
                 let ty = ty.filter(|t| agree && t != LITERAL);
                 // NULL arguments are ignored: NULL only when all are.
                 let null =
@@ -1311,9 +1451,20 @@ fn data_type_name(t: &DataType) -> String {
 
 /// The result columns of `statement`, `None` where its shape is not modelled; `Err` for a
 /// name that cannot resolve.
-pub(crate) fn columns(catalog: &Catalog, statement: &Statement) -> Result<Option<Vec<Col>>, Diag> {
-    let mut infer = Infer { catalog, ctes: Vec::new(), outer: Vec::new() };
-    infer.statement(statement)
+/// What a statement takes and gives, as far as the catalog decides it.
+pub(crate) struct Typed {
+    /// The result columns, `None` where the statement's shape is not modelled.
+    pub columns: Option<Vec<Col>>,
+    /// `$n` → the type PostgreSQL gives it and what decided it, where the context says.
+    pub params: std::collections::BTreeMap<usize, (String, String)>,
+}
+
+/// Types the statement's result columns and parameters.
+pub(crate) fn typed(catalog: &Catalog, statement: &Statement) -> Result<Typed, Diag> {
+    let mut infer =
+        Infer { catalog, ctes: Vec::new(), outer: Vec::new(), params: Default::default() };
+    let columns = infer.statement(statement)?;
+    Ok(Typed { columns, params: infer.params })
 }
 
 #[cfg(test)]
@@ -1335,11 +1486,62 @@ mod tests {
             state loan_state NOT NULL, lent_at TIMESTAMPTZ NOT NULL, returned_at TIMESTAMPTZ
         );";
 
-    fn infer(sql: &str) -> Result<Option<Vec<Col>>, Diag> {
+    fn typed_of(sql: &str) -> Result<Typed, Diag> {
         let mut catalog = Catalog::default();
         catalog.apply_file("0001.sql", MIGRATIONS).expect("migrations apply");
         let statements = crate::check::syntax::check(sql).expect("parses");
-        columns(&catalog, &statements[0])
+        typed(&catalog, &statements[0])
+    }
+
+    fn infer(sql: &str) -> Result<Option<Vec<Col>>, Diag> {
+        typed_of(sql).map(|t| t.columns)
+    }
+
+    /// `$n type` per parameter the context types.
+    fn params(sql: &str) -> String {
+        let t = typed_of(sql).expect("resolves");
+        t.params.iter().map(|(n, (ty, _))| format!("${n} {ty}")).collect::<Vec<_>>().join(", ")
+    }
+
+    #[test]
+    fn parameters_take_the_type_of_where_they_stand() {
+        assert_eq!(
+            params("SELECT id FROM books WHERE author_id = $1 AND pages > $2 AND title LIKE $3"),
+            "$1 int8, $2 int4, $3 text"
+        );
+        assert_eq!(
+            params(
+                "SELECT id FROM books WHERE id = ANY($1) AND pages BETWEEN $2 AND $3 ORDER BY id LIMIT $4 OFFSET $5"
+            ),
+            "$1 int8[], $2 int4, $3 int4, $4 int8, $5 int8"
+        );
+        assert_eq!(
+            params(
+                "INSERT INTO loans (book_id, member_id, state, lent_at) VALUES ($1, $2, $3, $4)"
+            ),
+            "$1 int8, $2 int8, $3 enum:loan_state, $4 timestamptz"
+        );
+        assert_eq!(
+            params("UPDATE books SET pages = $1, price = $2 WHERE id = $3 AND $4::int2 > 0"),
+            "$1 int4, $2 numeric, $3 int8, $4 int2"
+        );
+        assert_eq!(params("SELECT id FROM books WHERE pages IN ($1, $2)"), "$1 int4, $2 int4");
+        // The first context decides, as in PostgreSQL; a function's argument is not modelled.
+        assert_eq!(params("SELECT $1 = id, $1 = pages, lower($2) FROM books"), "$1 int8");
+        assert_eq!(params("DELETE FROM members WHERE nick = $1"), "$1 text");
+        assert_eq!(
+            params(
+                "UPDATE books SET pages = coalesce($1, pages), price = greatest(price, $2) WHERE id = $3"
+            ),
+            "$1 int4, $2 numeric, $3 int8"
+        );
+        assert_eq!(
+            params(
+                "INSERT INTO members (id, mail) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE
+                 SET nick = $3 WHERE members.id < $4 AND excluded.mail <> ''"
+            ),
+            "$1 int8, $2 text, $3 text, $4 int8"
+        );
     }
 
     /// `name type` per column, `?` after a nullable one, `!` after one not decided.

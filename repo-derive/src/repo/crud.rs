@@ -424,7 +424,7 @@ pub(super) fn generate(
                 }
                 None => quote!(::core::option::Option::None),
             };
-            quote!({ #q report.check(&conn, &QUERY, &[#(#params),*], #rows, &[]).await; })
+            quote!({ #q report.check(&conn, &QUERY, &[#(#params),*], #rows, ::core::option::Option::None).await; })
         })
         .collect();
     Some(Crud { impl_block, statements, verify })

@@ -139,8 +139,9 @@ fn check_statement(
         }
     };
     if let (Some(typing), [statement]) = (typing, statements.as_slice()) {
-        let cols = super::typed::check(m, x, statement, typing, entity, errors);
-        inferred.push(super::typed::listing(&name.to_string(), sql, cols.as_deref()));
+        let mut params = Vec::new();
+        let cols = super::typed::check(m, x, statement, typing, entity, &mut params, errors);
+        inferred.push(super::typed::listing(&name.to_string(), sql, cols.as_deref(), &params));
     }
     let (row, extra) = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => (t, 0),
@@ -202,8 +203,8 @@ fn verify_step(
 ) -> TokenStream {
     let p = quote!(::repo_runtime::__private);
     let inferred = match listed {
-        Some(k) => quote!(Self::INFERRED[#k].columns),
-        None => quote!(&[]),
+        Some(k) => quote!(::core::option::Option::Some(&Self::INFERRED[#k])),
+        None => quote!(::core::option::Option::None),
     };
     let label = format!("{trait_name}::{}", m.item.sig.ident);
     let sql = &x.sql;

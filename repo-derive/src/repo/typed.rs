@@ -62,11 +62,12 @@ pub(super) fn check(
     statement: &Statement,
     typing: &Typing<'_>,
     entity: &Ident,
+    params_out: &mut Vec<Option<String>>,
     errors: &mut Errors,
 ) -> Option<Vec<Col>> {
     let name = &m.item.sig.ident;
-    let mut cols = match infer::columns(typing.catalog, statement) {
-        Ok(c) => c?,
+    let typed = match infer::typed(typing.catalog, statement) {
+        Ok(t) => t,
         Err(d) => {
             errors.push(
                 &m.sql_attr,
@@ -76,6 +77,9 @@ pub(super) fn check(
             return None;
         }
     };
+    check_params(m, x, &typed.params, errors);
+    *params_out = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
+    let mut cols = typed.columns?;
     let listed = cols.clone();
     let row = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => t,
@@ -146,8 +150,68 @@ pub(super) fn check(
     Some(listed)
 }
 
+/// The column types an argument type can be sent as, through references and slices (`&str`,
+/// `&[i64]`); `None` for types the macro cannot see into.
+fn arg_accepted(ty: &Type) -> Option<Vec<String>> {
+    match ty {
+        Type::Reference(r) => arg_accepted(&r.elem),
+        Type::Group(g) => arg_accepted(&g.elem),
+        Type::Paren(p) => arg_accepted(&p.elem),
+        Type::Slice(s) => match &*s.elem {
+            Type::Path(p) if p.path.is_ident("u8") => Some(vec!["bytea".to_owned()]),
+            elem => Some(arg_accepted(elem)?.into_iter().map(|t| format!("{t}[]")).collect()),
+        },
+        Type::Path(p) if p.path.is_ident("str") => Some(vec!["text".to_owned()]),
+        Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option") => {
+            arg_accepted(option_inner(ty))
+        }
+        other => accepted_types(other),
+    }
+}
+
+/// Each argument bound as a whole against the type PostgreSQL gives its parameter.
+fn check_params(
+    m: &Method,
+    x: &Expanded,
+    params: &std::collections::BTreeMap<usize, (String, String)>,
+    errors: &mut Errors,
+) {
+    let name = &m.item.sig.ident;
+    for (n, (pg, because)) in params {
+        let Some(crate::template::Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
+        let Some(a) = m.args.iter().find(|a| a.ident == arg) else { continue };
+        let Some(accepted) = arg_accepted(&a.ty) else { continue };
+        if pg.starts_with("enum:") || accepted.contains(pg) {
+            continue;
+        }
+        let shown = pretty(&a.ty);
+        // In the argument's own shape: `Option<i32>`, `&[i64]`.
+        let as_arg = |r: String| match &a.ty {
+            Type::Reference(x) if matches!(*x.elem, Type::Slice(_)) => r
+                .strip_prefix("Vec<")
+                .and_then(|e| e.strip_suffix('>'))
+                .map_or(r.clone(), |e| format!("&[{e}]")),
+            t if is_option(t) => format!("Option<{r}>"),
+            _ => r,
+        };
+        let pass =
+            rust_for(pg).map(|r| format!("pass it as `{}`, or ", as_arg(r))).unwrap_or_default();
+        let cast = accepted.first().map(|t| format!(" (`@{arg}::{t}`)")).unwrap_or_default();
+        errors.push(
+            &a.ty,
+            format!("`{name}` binds `{arg}: {shown}` as ${n}, but PostgreSQL takes ${n} as `{pg}`: {because}"),
+            format!("{pass}cast the parameter in the template{cast}; the statement is: {}", x.sql),
+        );
+    }
+}
+
 /// The listing of what was inferred for one statement, as `repo_runtime::Inferred`.
-pub(super) fn listing(method: &str, sql: &str, cols: Option<&[Col]>) -> TokenStream {
+pub(super) fn listing(
+    method: &str,
+    sql: &str,
+    cols: Option<&[Col]>,
+    params: &[Option<String>],
+) -> TokenStream {
     let p = quote!(::repo_runtime);
     let columns = cols.into_iter().flatten().map(|c| {
         let name = &c.name;
@@ -163,5 +227,15 @@ pub(super) fn listing(method: &str, sql: &str, cols: Option<&[Col]>) -> TokenStr
         quote!(#p::InferredColumn { name: #name, pg_type: #ty, nullable: #nullable, why: #why })
     });
     let modelled = cols.is_some();
-    quote!(#p::Inferred { method: #method, sql: #sql, modelled: #modelled, columns: &[#(#columns),*] })
+    let params = params.iter().map(|t| match t {
+        Some(t) => quote!(::core::option::Option::Some(#t)),
+        None => quote!(::core::option::Option::None),
+    });
+    quote!(#p::Inferred {
+        method: #method,
+        sql: #sql,
+        modelled: #modelled,
+        columns: &[#(#columns),*],
+        params: &[#(#params),*],
+    })
 }

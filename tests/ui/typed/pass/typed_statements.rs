@@ -34,6 +34,12 @@ pub trait Loans {
     #[sql("SELECT <<columns>> FROM <<table>> l WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = l.user_id)")]
     async fn of_users(&self) -> Result<Vec<Loan>>;
 
+    #[sql("SELECT title FROM <<table>> WHERE user_id = @user AND pages BETWEEN @low AND @high AND title LIKE @pattern AND id = ANY(@ids) ORDER BY id LIMIT @n OFFSET @skip")]
+    async fn parameters(&self, user: i64, low: i32, high: Option<i32>, pattern: &str, ids: &[i64], n: i64, skip: i64) -> Result<Vec<String>>;
+
+    #[sql("UPDATE <<table>> SET pages = coalesce(@pages, pages), returned_at = @at WHERE id = @id")]
+    async fn set_pages(&self, id: i64, pages: Option<i32>, at: Option<DateTime<Utc>>) -> Result<u64>;
+
     /// What the inference does not model is left to `verify()`, never an error.
     #[sql("SELECT my_function(title) FROM <<table>>")]
     async fn unknown(&self) -> Result<Vec<i32>>;
