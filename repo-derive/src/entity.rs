@@ -262,9 +262,16 @@ fn column_checks(fields: &[(TokenStream, &Type, bool)], names: Option<&[String]>
                 ::core::option::Option::Some(&[#(#names),*]);
         }
     });
+    let shapes = mapped.iter().map(|ty| {
+        let accepts = crate::check::entity::accepted_types(ty).unwrap_or_default();
+        let optional = !std::ptr::eq(crate::check::entity::option_inner(ty), *ty);
+        quote!(::repo_runtime::__private::FieldShape { accepts: &[#(#accepts),*], optional: #optional })
+    });
     quote! {
         const WIDTH: ::core::option::Option<usize> = ::core::option::Option::Some(#width);
         #names
+        const SHAPES: ::core::option::Option<&'static [::repo_runtime::__private::FieldShape]> =
+            ::core::option::Option::Some(&[#(#shapes),*]);
 
         fn accepts_column(index: usize, ty: &::repo_runtime::__private::Type) -> bool {
             match index {

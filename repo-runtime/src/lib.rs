@@ -113,7 +113,9 @@ pub mod __private {
     pub use crate::crud::copy_in;
     pub use crate::enums::*;
     pub use crate::executor::{Conn, Params, Source};
-    pub use crate::row::{FieldType, assert_width, column};
+    pub use crate::row::{
+        ColumnShape, FieldShape, FieldType, assert_columns, assert_width, column,
+    };
     pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;
     pub use repo_derive::__repository_impl as repository_impl;

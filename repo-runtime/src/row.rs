@@ -25,6 +25,11 @@ pub trait FromRow: Sized {
     /// list in another order than the fields, which would read each value into the wrong field.
     const NAMES: Option<&'static [&'static str]> = None;
 
+    /// What each position's field can read, as the derive sees it (for the compile-time check
+    /// of hand-written statements against rows of this type).
+    #[doc(hidden)]
+    const SHAPES: Option<&'static [FieldShape]> = None;
+
     /// Whether column `index` of type `ty` can be read into this value (used by `verify`).
     fn accepts_column(index: usize, ty: &Type) -> bool {
         let _ = (index, ty);
@@ -47,6 +52,69 @@ pub trait FromRow: Sized {
 pub trait FieldType<const I: usize> {
     /// The field's type.
     type Type;
+}
+
+/// What one field of a derived row type can read: the PostgreSQL types its Rust type is known
+/// to accept (empty when the derive cannot see into the type), and whether it is an `Option`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct FieldShape {
+    pub accepts: &'static [&'static str],
+    pub optional: bool,
+}
+
+/// One result column as the macro inferred it from the migrations: its type (empty when not
+/// decided) and whether it can be NULL for certain.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnShape {
+    pub pg_type: &'static str,
+    pub nullable: bool,
+    /// The build error when the field cannot read the type.
+    pub wrong_type: &'static str,
+    /// The build error when the field cannot hold NULL.
+    pub not_option: &'static str,
+}
+
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Fails the build when a field of `T` cannot read the column at its position: a type it does
+/// not accept, or a NULL it cannot hold (generated for a row type the macro cannot see).
+#[doc(hidden)]
+pub const fn assert_columns<T: FromRow>(columns: &[ColumnShape]) {
+    let Some(fields) = T::SHAPES else { return };
+    let mut i = 0;
+    while i < columns.len() && i < fields.len() {
+        let (c, f) = (&columns[i], &fields[i]);
+        if c.nullable && !f.optional {
+            panic!("{}", c.not_option);
+        }
+        if !c.pg_type.is_empty() && !f.accepts.is_empty() {
+            let mut j = 0;
+            let mut found = false;
+            while j < f.accepts.len() {
+                found |= same_str(f.accepts[j], c.pg_type);
+                j += 1;
+            }
+            if !found {
+                panic!("{}", c.wrong_type);
+            }
+        }
+        i += 1;
+    }
 }
 
 /// Fails the build with `message` when `T` reads a fixed number of columns other than

@@ -11,7 +11,7 @@
 use repo_runtime::types::Decimal;
 use repo_runtime::types::chrono::{DateTime, NaiveDate, Utc};
 use repo_runtime::types::serde_json::Value;
-use repo_runtime::{Entity, Result, SqlEnum, repository_for};
+use repo_runtime::{Entity, FromRow, Result, SqlEnum, repository_for};
 use repo_tests::db::TestDb;
 use tokio_postgres::types::{FromSql, Type};
 
@@ -41,6 +41,14 @@ pub(crate) struct Book {
 }
 
 type Ts = DateTime<Utc>;
+
+/// A projection: its fields are checked against the columns by position.
+#[derive(Debug, PartialEq, FromRow)]
+pub(crate) struct Lent {
+    pub title: String,
+    pub member: Option<String>,
+    pub returned_at: Option<Ts>,
+}
 
 #[rustfmt::skip]
 #[repository_for(Book, name = PgCorpus)]
@@ -180,6 +188,13 @@ pub(crate) trait Corpus {
     async fn dates(&self) -> Result<Vec<(Ts, NaiveDate, Ts, Decimal, f64)>>;
     #[sql("SELECT <<columns --prefix b>> FROM books b JOIN authors a ON a.id = b.author_id")]
     async fn entity_joined(&self) -> Result<Vec<Book>>;
+    /// A view, typed from its query in the migrations.
+    #[sql("SELECT id, title, email, returned_at, shout FROM loan_details")]
+    async fn view(&self) -> Result<Vec<(i64, String, Option<String>, Option<Ts>, Option<String>)>>;
+    /// A `FromRow` struct, compared field by field.
+    #[sql("SELECT title, email, returned_at FROM loan_details")]
+    async fn projection(&self) -> Result<Vec<Lent>>;
+
     // Parameters, typed from where they stand (held against the database by `verify`).
     #[sql("SELECT title FROM books WHERE author_id = @author AND pages > @pages AND title LIKE @pattern")]
     async fn param_compared(&self, author: i64, pages: i32, pattern: &str) -> Result<Vec<String>>;

@@ -84,7 +84,8 @@ pub(crate) fn stored_checks(
     let mut out = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let Some(col) = columns.iter().find(|c| c.name == f.column) else { continue };
-        if accepted_types(f.ty).is_some() {
+        // A view's column whose type the inference left open is not checked.
+        if accepted_types(f.ty).is_some() || col.ty.is_empty() {
             continue;
         }
         let int_ok = matches!(col.ty.as_str(), "int2" | "int4" | "int8");
@@ -215,7 +216,7 @@ pub(crate) fn check_entity(
             continue;
         };
         let ty = crate::diag::pretty(f.ty);
-        if col.nullable && !is_option(f.ty) {
+        if col.nullable && col.nullable_known && !is_option(f.ty) {
             out.push(Finding {
                 field: Some(i),
                 at_type: true,
@@ -226,6 +227,7 @@ pub(crate) fn check_entity(
             });
         }
         if let Some(accepted) = accepted_types(f.ty)
+            && !col.ty.is_empty()
             && !accepted.contains(&col.ty)
         {
             let col_ty =

@@ -197,8 +197,10 @@ impl Infer<'_> {
                 cols.iter()
                     .map(|c| Col {
                         name: c.name.clone(),
-                        ty: Some(c.ty.clone()),
-                        null: if c.nullable {
+                        ty: Some(c.ty.clone()).filter(|t| !t.is_empty()),
+                        null: if !c.nullable_known {
+                            Null::Unknown
+                        } else if c.nullable {
                             Null::Yes(format!(
                                 "`{table}.{}` allows NULL (it has no NOT NULL in the migrations)",
                                 c.name

@@ -1,8 +1,9 @@
 //! A catalog of tables and columns built from the project's migrations, read in file order:
 //! `CREATE TABLE`, `ALTER TABLE … ADD/DROP/RENAME COLUMN, ALTER COLUMN … [DROP|SET] NOT NULL
 //! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM`, `CREATE DOMAIN` (a column of a domain has the
-//! domain's base type, and is NOT NULL when the domain is) and `DROP TABLE`. Other statements
-//! (indexes, functions, grants, data) are skipped.
+//! domain's base type, and is NOT NULL when the domain is), `CREATE [OR REPLACE] [MATERIALIZED]
+//! VIEW` (its columns typed from its query, as statements are), `DROP TABLE` and `DROP VIEW`.
+//! Other statements (indexes, functions, grants, data) are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,9 +24,12 @@ use crate::template::{Diag, skip_block_comment, skip_dollar_quoted, skip_quoted}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Column {
     pub name: String,
-    /// Normalized type: `int4`, `text`, `timestamptz`, `int8[]`, `enum:mood`, or the raw name.
+    /// Normalized type: `int4`, `text`, `timestamptz`, `int8[]`, `enum:mood`, or the raw name;
+    /// empty where not decided (a view's column computed by an unmodelled function).
     pub ty: String,
     pub nullable: bool,
+    /// Whether `nullable` is decided (always for a table; a view's column may not be).
+    pub nullable_known: bool,
 }
 
 /// Tables (by name, `public.` left out), enum types and domains.
@@ -139,7 +143,12 @@ fn column(
             )
         });
     let (ty, domain_not_null) = resolve_domain(domains, normalize_type(&def.data_type, enums));
-    Column { name: ident(&def.name), ty, nullable: !not_null && !domain_not_null }
+    Column {
+        name: ident(&def.name),
+        ty,
+        nullable: !not_null && !domain_not_null,
+        nullable_known: true,
+    }
 }
 
 /// `CREATE DOMAIN … NOT NULL …` without its `NOT NULL` (outside parentheses), and whether it
@@ -239,6 +248,24 @@ fn is_schema_statement(s: &str) -> bool {
             | ["drop", "table", ..]
             | ["create", "type", _, "as"]
             | ["create", "domain", ..]
+            | ["drop", "view", ..]
+            | ["drop", "materialized", "view", ..]
+    ) || is_view(s)
+}
+
+/// `CREATE [OR REPLACE] [MATERIALIZED] VIEW`: read when the parser can, else left out (the
+/// view is then unknown, and statements reading it are left to `verify`).
+fn is_view(s: &str) -> bool {
+    let words: Vec<String> =
+        strip_comments(s).split_whitespace().take(5).map(str::to_lowercase).collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        w.as_slice(),
+        ["create", "view", ..]
+            | ["create", "materialized", "view", ..]
+            | ["create", "or", "replace", "view", ..]
+            | ["create", "or", "replace", "materialized", "view", ..]
+            | ["create", "temp" | "temporary" | "recursive", "view", ..]
     )
 }
 
@@ -252,7 +279,11 @@ impl Catalog {
             // `CREATE DOMAIN d AS text NOT NULL CHECK (…)`: the parser reads the constraints as
             // a table's, which have no NOT NULL; it is noted here and left out.
             let (text, domain_not_null) = domain_not_null(text);
-            let statements = Parser::parse_sql(&PostgreSqlDialect {}, &text).map_err(|e| {
+            let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &text);
+            if parsed.is_err() && is_view(&text) {
+                continue;
+            }
+            let statements = parsed.map_err(|e| {
                 let first = strip_comments(&text).lines().next().unwrap_or_default();
                 Diag::new(
                     format!("migration `{file}` line {line}: cannot read `{first}`: {e}"),
@@ -361,6 +392,42 @@ impl Catalog {
             } => {
                 self.enums.insert(object_name(name));
             }
+            Statement::CreateView(v) => {
+                let name = object_name(&v.name);
+                if v.if_not_exists && self.tables.contains_key(&name) {
+                    return;
+                }
+                let query = Statement::Query(v.query.clone());
+                // A view whose query does not resolve is left out, as PostgreSQL would not
+                // have created it.
+                let Ok(typed) = super::infer::typed(self, &query) else { return };
+                let Some(cols) = typed.columns else {
+                    self.tables.remove(&name);
+                    return;
+                };
+                let mut cols: Vec<Column> = cols
+                    .into_iter()
+                    .map(|c| Column {
+                        name: c.name,
+                        ty: c.ty.unwrap_or_default(),
+                        nullable: !matches!(c.null, super::infer::Null::No),
+                        nullable_known: c.null != super::infer::Null::Unknown,
+                    })
+                    .collect();
+                for (c, named) in cols.iter_mut().zip(&v.columns) {
+                    c.name = ident(&named.name);
+                }
+                self.tables.insert(name, cols);
+            }
+            Statement::Drop {
+                object_type: ObjectType::View | ObjectType::MaterializedView,
+                names,
+                ..
+            } => {
+                for n in names {
+                    self.tables.remove(&object_name(n));
+                }
+            }
             Statement::Drop { object_type: ObjectType::Table, names, .. } => {
                 for n in names {
                     self.tables.remove(&object_name(n));
@@ -454,7 +521,7 @@ mod tests {
         "]);
         assert_eq!(
             col(&c, "users", "id"),
-            &Column { name: "id".into(), ty: "int8".into(), nullable: false }
+            &Column { name: "id".into(), ty: "int8".into(), nullable: false, nullable_known: true }
         );
         assert_eq!(col(&c, "users", "phone").ty, "text");
         assert!(col(&c, "users", "email").nullable);
@@ -480,7 +547,12 @@ mod tests {
         ]);
         assert_eq!(
             col(&c, "t", "mail"),
-            &Column { name: "mail".into(), ty: "text".into(), nullable: false }
+            &Column {
+                name: "mail".into(),
+                ty: "text".into(),
+                nullable: false,
+                nullable_known: true
+            }
         );
         assert_eq!(
             (col(&c, "t", "price").ty.as_str(), col(&c, "t", "price").nullable),
@@ -535,6 +607,37 @@ mod tests {
         assert!(!col(&c, "tee", "bee").nullable);
         assert_eq!(col(&c, "tee", "d").ty, "int4");
         assert!(!c.tables.contains_key("t") && !c.tables.contains_key("gone"));
+    }
+
+    #[test]
+    fn views_are_typed_from_their_query() {
+        let c = catalog(&[
+            "CREATE TABLE a (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
+             CREATE TABLE b (id BIGINT PRIMARY KEY, a_id BIGINT NOT NULL, title TEXT NOT NULL);
+             CREATE VIEW a_b AS SELECT a.id, a.name, b.title, count(*) OVER () AS n, my_fn(a.name) AS odd
+                 FROM a LEFT JOIN b ON b.a_id = a.id;
+             CREATE VIEW renamed (key, label) AS SELECT id, name FROM a;
+             CREATE MATERIALIZED VIEW gone AS SELECT id FROM a;
+             DROP MATERIALIZED VIEW gone;
+             CREATE VIEW weird AS SELECT * FROM a WINDOW w AS (PARTITION BY id) FETCH FIRST 1 ROW WITH TIES;",
+        ]);
+        let view = |n: &str| {
+            c.tables[n]
+                .iter()
+                .map(|c| {
+                    let null = match (c.nullable_known, c.nullable) {
+                        (false, _) => "!",
+                        (true, true) => "?",
+                        (true, false) => "",
+                    };
+                    format!("{} {}{null}", c.name, c.ty)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(view("a_b"), "id int8, name text, title text?, n int8, odd !");
+        assert_eq!(view("renamed"), "key int8, label text");
+        assert!(!c.tables.contains_key("gone"));
     }
 
     #[test]

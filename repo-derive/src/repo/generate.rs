@@ -126,7 +126,8 @@ fn check_statement(
     entity: &Ident,
     entity_columns: usize,
     typing: Option<&Typing<'_>>,
-    inferred: &mut Vec<TokenStream>,
+    // The `INFERRED` entries, and the constants checking derived row types.
+    out: &mut (Vec<TokenStream>, Vec<TokenStream>),
     errors: &mut Errors,
 ) -> Option<TokenStream> {
     let sql = x.sql.as_str();
@@ -139,9 +140,9 @@ fn check_statement(
         }
     };
     if let (Some(typing), [statement]) = (typing, statements.as_slice()) {
-        let mut params = Vec::new();
-        let cols = super::typed::check(m, x, statement, typing, entity, &mut params, errors);
-        inferred.push(super::typed::listing(&name.to_string(), sql, cols.as_deref(), &params));
+        let checked = super::typed::check(m, x, statement, typing, entity, &mut out.1, errors);
+        let listed = super::typed::listing(&name.to_string(), sql, &checked);
+        out.0.push(listed);
     }
     let (row, extra) = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => (t, 0),
@@ -426,7 +427,7 @@ pub(super) fn generate(
     let mut errors = Errors::default();
     let mut generated = Vec::new();
     let mut width_checks = Vec::new();
-    let mut inferred = Vec::new();
+    let mut typed = (Vec::new(), Vec::new());
     for m in &repo.methods {
         let arg_info: Vec<_> = m
             .args
@@ -440,17 +441,17 @@ pub(super) fn generate(
                 let mut listed = vec![None; exp.variants.len()];
                 if !m.unchecked {
                     for (x, listed) in exp.variants.iter().zip(&mut listed) {
-                        let before = inferred.len();
+                        let before = typed.0.len();
                         width_checks.extend(check_statement(
                             m,
                             x,
                             entity_ident,
                             entity.fields.len(),
                             typing,
-                            &mut inferred,
+                            &mut typed,
                             &mut local,
                         ));
-                        *listed = (inferred.len() > before).then_some(before);
+                        *listed = (typed.0.len() > before).then_some(before);
                     }
                 }
                 let body = method_body(m, &exp, trait_name, field_types, &mut local);
@@ -476,6 +477,7 @@ pub(super) fn generate(
             }
         }
     }
+    let (inferred, shape_checks) = typed;
     let bodies = repo.methods.iter().zip(&generated).map(|(m, g)| match g {
         Some(g) => g.body.clone(),
         None => stub(m),
@@ -562,6 +564,7 @@ pub(super) fn generate(
     quote! {
         #compile_errors
         #(#width_checks)*
+        #(#shape_checks)*
 
         #[doc = #summary]
         #[doc = ""]

@@ -62,9 +62,9 @@ pub(super) fn check(
     statement: &Statement,
     typing: &Typing<'_>,
     entity: &Ident,
-    params_out: &mut Vec<Option<String>>,
+    consts: &mut Vec<TokenStream>,
     errors: &mut Errors,
-) -> Option<Vec<Col>> {
+) -> Checked {
     let name = &m.item.sig.ident;
     let typed = match infer::typed(typing.catalog, statement) {
         Ok(t) => t,
@@ -74,12 +74,12 @@ pub(super) fn check(
                 format!("`{name}`: {}", d.message),
                 format!("{}; the statement is: {}", d.help, x.sql),
             );
-            return None;
+            return Checked::default();
         }
     };
     check_params(m, x, &typed.params, errors);
-    *params_out = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
-    let mut cols = typed.columns?;
+    let params = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
+    let Some(mut cols) = typed.columns else { return Checked { columns: None, params } };
     let listed = cols.clone();
     let row = match &m.returns {
         Returns::One(t) | Returns::Opt(t) | Returns::Many(t) | Returns::Stream(t) => t,
@@ -87,7 +87,7 @@ pub(super) fn check(
             cols.pop();
             t
         }
-        _ => return Some(listed),
+        _ => return Checked { columns: Some(listed), params },
     };
     // (column, Rust type reading it, where to point)
     let mut reads: Vec<(usize, Type, TokenStream)> = Vec::new();
@@ -109,6 +109,11 @@ pub(super) fn check(
         t if cols.len() == 1 && accepted_types(t).is_some() => {
             let read: Type = if null_is_none { syn::parse_quote!(Option<#t>) } else { t.clone() };
             reads.push((0, read, t.to_token_stream()));
+        }
+        // Another entity or a `FromRow` struct: its fields are known to the compiler only, so
+        // a constant compares them with the columns, by position.
+        t @ Type::Path(_) if accepted_types(t).is_none() => {
+            consts.extend(shape_check(m, t, &cols, &x.sql));
         }
         _ => {}
     }
@@ -147,7 +152,52 @@ pub(super) fn check(
             );
         }
     }
-    Some(listed)
+    Checked { columns: Some(listed), params }
+}
+
+/// What was inferred for one statement, for the listing.
+#[derive(Default)]
+pub(super) struct Checked {
+    /// The result columns, `None` where not modelled (or the statement did not resolve).
+    pub columns: Option<Vec<Col>>,
+    /// Each `$n`'s type, where decided.
+    pub params: Vec<Option<String>>,
+}
+
+/// The constant that holds the fields of `row` (a derived row type) against `cols`.
+fn shape_check(m: &Method, row: &Type, cols: &[Col], sql: &str) -> Option<TokenStream> {
+    if cols.iter().all(|c| c.ty.is_none() && !matches!(c.null, Null::Yes(_))) {
+        return None;
+    }
+    let name = &m.item.sig.ident;
+    let shown = pretty(row);
+    let shapes = cols.iter().enumerate().map(|(i, c)| {
+        let pg = c.ty.clone().unwrap_or_default();
+        let column = format!("column {} `{}`", i + 1, c.name);
+        let nullable = matches!(c.null, Null::Yes(_));
+        let why = match &c.null {
+            Null::Yes(w) => w.clone(),
+            _ => String::new(),
+        };
+        let use_type = rust_for(&pg).map(|r| format!("give it the type `{r}`, or ")).unwrap_or_default();
+        let wrong_type = format!(
+            "`{name}` reads {column} into field {} of `{shown}`, whose type cannot read PostgreSQL's `{pg}`\nhelp: {use_type}cast the column in the statement; the statement is: {sql}",
+            i + 1
+        );
+        let not_option = format!(
+            "`{name}` reads {column} into field {} of `{shown}`, which is not an `Option`, but the column can be NULL: {why}\nhelp: make that field an `Option`, or rule NULL out in the statement (`COALESCE(…)`, `… IS NOT NULL`, an inner join); the statement is: {sql}",
+            i + 1
+        );
+        quote!(::repo_runtime::__private::ColumnShape {
+            pg_type: #pg,
+            nullable: #nullable,
+            wrong_type: #wrong_type,
+            not_option: #not_option,
+        })
+    });
+    Some(quote::quote_spanned! {syn::spanned::Spanned::span(row)=>
+        const _: () = ::repo_runtime::__private::assert_columns::<#row>(&[#(#shapes),*]);
+    })
 }
 
 /// The column types an argument type can be sent as, through references and slices (`&str`,
@@ -206,12 +256,8 @@ fn check_params(
 }
 
 /// The listing of what was inferred for one statement, as `repo_runtime::Inferred`.
-pub(super) fn listing(
-    method: &str,
-    sql: &str,
-    cols: Option<&[Col]>,
-    params: &[Option<String>],
-) -> TokenStream {
+pub(super) fn listing(method: &str, sql: &str, checked: &Checked) -> TokenStream {
+    let (cols, params) = (checked.columns.as_deref(), &checked.params);
     let p = quote!(::repo_runtime);
     let columns = cols.into_iter().flatten().map(|c| {
         let name = &c.name;
