@@ -188,6 +188,57 @@ pub(crate) trait Corpus {
     async fn dates(&self) -> Result<Vec<(Ts, NaiveDate, Ts, Decimal, f64)>>;
     #[sql("SELECT <<columns --prefix b>> FROM books b JOIN authors a ON a.id = b.author_id")]
     async fn entity_joined(&self) -> Result<Vec<Book>>;
+    #[sql("SELECT DISTINCT ON (author_id) author_id, title FROM books ORDER BY author_id, id")]
+    async fn distinct_on(&self) -> Result<Vec<(i64, String)>>;
+    #[sql("SELECT m.email, count(l.id) FROM members m LEFT JOIN loans l ON l.member_id = m.id GROUP BY m.email")]
+    async fn count_of_outer_side(&self) -> Result<Vec<(String, i64)>>;
+    #[sql("SELECT coalesce(m.email, '?'), l.id FROM members m FULL JOIN loans l ON l.member_id = m.id")]
+    async fn full_join_coalesce(&self) -> Result<Vec<(String, Option<i64>)>>;
+    #[sql("WITH per AS (SELECT b.author_id, count(l.id) AS n FROM books b LEFT JOIN loans l ON l.book_id = b.id GROUP BY b.author_id) SELECT a.name, per.n FROM authors a LEFT JOIN per ON per.author_id = a.id")]
+    async fn cte_aggregate_left_joined(&self) -> Result<Vec<(String, Option<i64>)>>;
+    #[sql("SELECT id, sum(price) OVER (PARTITION BY author_id), max(pages) OVER (PARTITION BY id), count(*) OVER () FROM books")]
+    async fn window_aggregates(&self) -> Result<Vec<(i64, Decimal, Option<i32>, i64)>>;
+    #[sql("SELECT t.returned_at FROM (SELECT returned_at FROM loans WHERE returned_at IS NOT NULL) t")]
+    async fn narrowed_in_subquery(&self) -> Result<Vec<Ts>>;
+    #[sql("SELECT CASE genre WHEN 'novel' THEN 1 WHEN 'poetry' THEN 2 ELSE 3 END FROM books")]
+    async fn simple_case(&self) -> Result<Vec<i32>>;
+    #[sql("SELECT greatest(lent_at, returned_at), least(returned_at, now()) FROM loans")]
+    async fn greatest_of_timestamps(&self) -> Result<Vec<(Ts, Ts)>>;
+    #[sql("SELECT b.title FROM authors a LEFT JOIN books b ON b.author_id = a.id UNION ALL SELECT title FROM books")]
+    async fn union_with_outer_side(&self) -> Result<Vec<Option<String>>>;
+    #[sql("SELECT count(*) FROM loans")]
+    async fn scalar_one(&self) -> Result<i64>;
+    #[sql("SELECT max(lent_at) FROM loans WHERE id < 0")]
+    async fn scalar_opt(&self) -> Result<Option<Ts>>;
+    #[sql("SELECT left(title, 2), initcap(title), md5(title), position('a' in title), reverse(title) FROM books")]
+    async fn more_strings(&self) -> Result<Vec<(String, String, String, i32, String)>>;
+    #[sql("SELECT vip OR nick IS NULL, id::text, nick::text FROM members")]
+    async fn casts_to_text(&self) -> Result<Vec<(bool, String, Option<String>)>>;
+    #[sql("SELECT price::int, pages::int8, stars::float8 FROM books")]
+    async fn numeric_casts(&self) -> Result<Vec<(i32, Option<i64>, Option<f64>)>>;
+    #[sql("SELECT meta #>> '{isbn}', jsonb_array_length(meta->'list') FROM books")]
+    async fn json_paths(&self) -> Result<Vec<(Option<String>, Option<i32>)>>;
+    #[sql("WITH x AS (SELECT * FROM (SELECT id, nick FROM members) s) SELECT id, nick FROM x")]
+    async fn subquery_in_cte(&self) -> Result<Vec<(i32, Option<String>)>>;
+    #[sql("SELECT a.title, b.title FROM books a LEFT JOIN books b ON b.id = a.id + 1")]
+    async fn self_join(&self) -> Result<Vec<(String, Option<String>)>>;
+    #[sql("SELECT author_id, array_agg(title ORDER BY id), jsonb_agg(title) FROM books GROUP BY author_id")]
+    async fn ordered_aggregates(&self) -> Result<Vec<(i64, Vec<String>, Value)>>;
+    #[sql("SELECT string_agg(title, ','), array_agg(id) FROM books WHERE id < 0")]
+    async fn string_agg_of_nothing(&self) -> Result<Vec<(Option<String>, Option<Vec<i64>>)>>;
+    #[sql("SELECT EXISTS (SELECT 1 FROM loans), (SELECT count(*) FROM members)")]
+    async fn no_from(&self) -> Result<Vec<(bool, i64)>>;
+    #[sql("INSERT INTO members (email) SELECT email || '2' FROM members WHERE id = 1 RETURNING id, email, nick")]
+    async fn insert_select_returning(&self) -> Result<Vec<(i32, String, Option<String>)>>;
+    #[sql("DELETE FROM loans l USING books b WHERE b.id = l.book_id AND b.pages IS NULL RETURNING l.id, b.title, l.fine_cents")]
+    async fn delete_using_returning(&self) -> Result<Vec<(i64, String, Option<i64>)>>;
+    #[sql("UPDATE members SET nick = (SELECT title FROM books WHERE id = 99) WHERE id = 2 RETURNING nick, email")]
+    async fn update_from_scalar_subquery(&self) -> Result<Vec<(Option<String>, String)>>;
+    #[sql("SELECT l.id, b.title, m.nick FROM loans l JOIN books b ON b.id = l.book_id JOIN members m ON m.id = l.member_id")]
+    async fn inner_joins_three(&self) -> Result<Vec<(i64, String, Option<String>)>>;
+    #[sql("SELECT a.name FROM authors a WHERE a.id IN (SELECT author_id FROM books WHERE pages IS NULL) AND EXISTS (SELECT 1 FROM books b WHERE b.author_id = a.id)")]
+    async fn semi_joins(&self) -> Result<Vec<String>>;
+
     /// A view, typed from its query in the migrations.
     #[sql("SELECT id, title, email, returned_at, shout FROM loan_details")]
     async fn view(&self) -> Result<Vec<(i64, String, Option<String>, Option<Ts>, Option<String>)>>;

@@ -1099,6 +1099,11 @@ impl Infer<'_> {
                 Ok((t.filter(|t| t == "text" || t == LITERAL).map(|_| "text".to_owned()), n))
             }
             Expr::Interval(_) => Ok((known("interval"), Null::No)),
+            Expr::Position { expr, r#in } => {
+                let a = self.expr(expr, scope)?.1;
+                let b = self.expr(r#in, scope)?.1;
+                Ok((known("int4"), strict(&[&a, &b])))
+            }
             _ => unknown(),
         }
     }
@@ -1172,11 +1177,17 @@ impl Infer<'_> {
         let t0 = ty0.as_deref();
         let nulls: Vec<&Null> = args.iter().map(|a| &a.1).collect();
         let windowed = f.over.is_some();
+        // The default frame holds the current row, so a window aggregate sees one row at least.
+        let own_row = matches!(
+            &f.over,
+            Some(sqlparser::ast::WindowType::WindowSpec(w))
+                if w.window_frame.is_none() && w.window_name.is_none()
+        );
         let filtered = f.filter.is_some();
         let agg_null = |n: Null| {
             if filtered {
                 Null::Yes(format!("`{name}(…) FILTER (…)` is NULL where no row passes the filter"))
-            } else if windowed {
+            } else if windowed && !own_row {
                 Null::Unknown
             } else {
                 n
