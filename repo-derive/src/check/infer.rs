@@ -223,7 +223,7 @@ impl Infer<'_> {
                 Err(Diag::new(
                     format!("no table `{table}` in the migrations"),
                     format!(
-                        "{hint}the tables are {}",
+                        "{hint}the tables are {}; a table the migrations do not create (an extension's) needs `#[sql(\"…\", unchecked)]`",
                         crate::diag::list(self.catalog.tables.keys().map(String::as_str))
                     ),
                 ))
@@ -660,11 +660,15 @@ impl Infer<'_> {
         match f {
             TableFactor::Table { name, alias, args: None, .. } => {
                 let table = object_name(name).join(".");
+                // Where it is, in a statement of several lines.
+                let line =
+                    name.0.first().and_then(|p| p.as_ident()).map_or(0, |i| i.span.start.line);
+                let at = if line > 1 { format!(" on line {line}") } else { String::new() };
                 let (rel_name, label) = match alias {
-                    Some(a) => (ident(&a.name), format!("`{table}` (as `{}`)", ident(&a.name))),
+                    Some(a) => (ident(&a.name), format!("`{table}` (as `{}`){at}", ident(&a.name))),
                     None => (
                         object_name(name).last().cloned().unwrap_or_default(),
-                        format!("`{table}`"),
+                        format!("`{table}`{at}"),
                     ),
                 };
                 match self.table(name)? {
@@ -1598,6 +1602,12 @@ mod tests {
         assert_eq!(
             why(left, 1),
             "the LEFT JOIN of `books` (as `b`) leaves its columns NULL where no row matches"
+        );
+        let on_line =
+            "SELECT a.name, b.title\nFROM authors a\nLEFT JOIN books b ON b.author_id = a.id";
+        assert_eq!(
+            why(on_line, 1),
+            "the LEFT JOIN of `books` (as `b`) on line 3 leaves its columns NULL where no row matches"
         );
         let right = "SELECT a.name FROM authors a RIGHT JOIN books b ON b.author_id = a.id";
         assert_eq!(
