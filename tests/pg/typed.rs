@@ -165,6 +165,9 @@ pub(crate) trait Corpus {
     async fn insert_returning(&self) -> Result<Vec<(i32, Option<String>, NaiveDate, bool)>>;
     #[sql("INSERT INTO members (id, email) VALUES (2, 'b@x') ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email RETURNING id, nick")]
     async fn upsert_returning(&self) -> Result<Vec<(i32, Option<String>)>>;
+    /// On a unique index the migrations create (a target no key covers fails the build).
+    #[sql("INSERT INTO members (email) VALUES ('a@x') ON CONFLICT (email) DO UPDATE SET joined = now() RETURNING id, email")]
+    async fn upsert_on_unique_index(&self) -> Result<Vec<(i32, String)>>;
     /// RETURNING sees what SET wrote.
     #[sql("UPDATE books SET pages = 1 WHERE id = 3 RETURNING title, pages")]
     async fn update_returning(&self) -> Result<Vec<(String, i32)>>;

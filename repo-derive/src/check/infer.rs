@@ -179,6 +179,43 @@ impl Infer<'_> {
         Ok(out)
     }
 
+    fn conflict_target(&self, name: &ObjectName, columns: &[Ident]) -> Result<(), Diag> {
+        let table = match object_name(name).as_slice() {
+            [t] => t.clone(),
+            [schema, t] if schema == "public" => t.clone(),
+            _ => return Ok(()),
+        };
+        if !self.catalog.tables.contains_key(&table) || self.catalog.exclusions.contains(&table) {
+            return Ok(());
+        }
+        let mut wanted: Vec<String> = columns.iter().map(ident).collect();
+        wanted.sort();
+        let keys = self.catalog.keys.get(&table).map(Vec::as_slice).unwrap_or_default();
+        let plain: Vec<Vec<String>> = keys.iter().filter_map(|k| k.columns.clone()).collect();
+        if plain.iter().any(|k| {
+            let mut k = k.clone();
+            k.sort();
+            k == wanted
+        }) {
+            return Ok(());
+        }
+        let listed: Vec<String> = plain.iter().map(|k| format!("({})", k.join(", "))).collect();
+        let target = columns.iter().map(ident).collect::<Vec<_>>().join(", ");
+        Err(Diag::new(
+            format!(
+                "`ON CONFLICT ({target})` names no primary key or unique constraint of `{table}`, so PostgreSQL refuses the statement"
+            ),
+            format!(
+                "{}; name one of them, or add a unique index on ({target}) in a migration",
+                if listed.is_empty() {
+                    format!("`{table}` has no key in the migrations")
+                } else {
+                    format!("the keys of `{table}` are {}", listed.join(", "))
+                }
+            ),
+        ))
+    }
+
     fn table(&self, name: &ObjectName) -> Result<Option<Vec<Col>>, Diag> {
         let parts = object_name(name);
         if let [one] = parts.as_slice()
@@ -265,6 +302,14 @@ impl Infer<'_> {
                     }
                 } else if let Some(source) = &i.source {
                     self.query(source)?;
+                }
+                // `ON CONFLICT (cols)` must name a key of the table, or PostgreSQL refuses the
+                // statement when it is prepared.
+                if let Some(sqlparser::ast::OnInsert::OnConflict(c)) = &i.on
+                    && let Some(sqlparser::ast::ConflictTarget::Columns { columns, .. }) =
+                        &c.conflict_target
+                {
+                    self.conflict_target(name, columns)?;
                 }
                 // ON CONFLICT … DO UPDATE SET … WHERE …: the target row and `excluded`.
                 if let Some(sqlparser::ast::OnInsert::OnConflict(c)) = &i.on
@@ -410,7 +455,10 @@ impl Infer<'_> {
                 self.ctes.push((name, cols));
             }
         }
-        let out = self.set_expr(&q.body);
+        let out = match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s, q.order_by.as_ref()),
+            body => self.set_expr(body),
+        };
         if let Some(sqlparser::ast::LimitClause::LimitOffset { limit, offset, .. }) =
             &q.limit_clause
         {
@@ -426,7 +474,7 @@ impl Infer<'_> {
 
     fn set_expr(&mut self, body: &SetExpr) -> Result<Option<Vec<Col>>, Diag> {
         match body {
-            SetExpr::Select(s) => self.select(s),
+            SetExpr::Select(s) => self.select(s, None),
             SetExpr::Query(q) => self.query(q),
             SetExpr::SetOperation { left, right, op, .. } => {
                 let (Some(l), Some(r)) = (self.set_expr(left)?, self.set_expr(right)?) else {
@@ -494,7 +542,11 @@ impl Infer<'_> {
         }
     }
 
-    fn select(&mut self, s: &Select) -> Result<Option<Vec<Col>>, Diag> {
+    fn select(
+        &mut self,
+        s: &Select,
+        order_by: Option<&sqlparser::ast::OrderBy>,
+    ) -> Result<Option<Vec<Col>>, Diag> {
         let mut scope = self.from(&s.from)?;
         for rel in &scope.rels {
             if !rel.known {
@@ -506,7 +558,33 @@ impl Infer<'_> {
             GroupByExpr::Expressions(e, _) => !e.is_empty(),
             GroupByExpr::All(_) => true,
         };
-        self.projection(&s.projection, &scope, grouped)
+        let out = self.projection(&s.projection, &scope, grouped)?;
+        // GROUP BY and ORDER BY may name an output column (or its position); anything else,
+        // and HAVING, reads the FROM.
+        let mut outputs: Vec<String> = out.iter().flatten().map(|c| c.name.clone()).collect();
+        outputs.extend(s.projection.iter().filter_map(|i| match i {
+            SelectItem::ExprWithAlias { alias, .. } => Some(ident(alias)),
+            _ => None,
+        }));
+        let output = |e: &Expr| match e {
+            Expr::Identifier(i) => outputs.contains(&ident(i)),
+            Expr::Value(v) => matches!(v.value, Value::Number(..)),
+            _ => false,
+        };
+        let mut keys: Vec<&Expr> = match &s.group_by {
+            GroupByExpr::Expressions(e, _) => e.iter().collect(),
+            GroupByExpr::All(_) => Vec::new(),
+        };
+        if let Some(sqlparser::ast::OrderByKind::Expressions(o)) = order_by.map(|o| &o.kind) {
+            keys.extend(o.iter().map(|o| &o.expr));
+        }
+        for e in keys.into_iter().filter(|e| !output(e)) {
+            self.expr(e, &scope)?;
+        }
+        if let Some(h) = &s.having {
+            self.expr(h, &scope)?;
+        }
+        Ok(out)
     }
 
     /// Checks the names in WHERE, and makes a column NOT NULL where a top-level condition
@@ -1546,6 +1624,16 @@ mod tests {
         // The first context decides, as in PostgreSQL; a function's argument is not modelled.
         assert_eq!(params("SELECT $1 = id, $1 = pages, lower($2) FROM books"), "$1 int8");
         assert_eq!(params("DELETE FROM members WHERE nick = $1"), "$1 text");
+        let e = typed_of(
+            "INSERT INTO loans (book_id, member_id) VALUES (1, 2) ON CONFLICT (book_id) DO NOTHING",
+        )
+        .err()
+        .expect("no key on book_id");
+        assert_eq!(
+            e.message,
+            "`ON CONFLICT (book_id)` names no primary key or unique constraint of `loans`, so PostgreSQL refuses the statement"
+        );
+        assert!(e.help.starts_with("the keys of `loans` are (id)"), "{}", e.help);
         assert_eq!(
             params(
                 "UPDATE books SET pages = coalesce($1, pages), price = greatest(price, $2) WHERE id = $3"
@@ -1793,6 +1881,20 @@ mod tests {
         assert_eq!(e.message, "no table or alias `b` in this statement's FROM");
         let e = infer("SELECT id FROM books WHERE pagez > 1").expect_err("in WHERE too");
         assert!(e.message.starts_with("no column `pagez`"), "{}", e.message);
+        for sql in [
+            "SELECT author_id FROM books GROUP BY autor_id",
+            "SELECT author_id, count(*) FROM books GROUP BY author_id HAVING max(pagez) > 1",
+            "SELECT id FROM books ORDER BY titel",
+        ] {
+            let e = infer(sql).expect_err(sql);
+            assert!(e.message.starts_with("no column"), "{sql}: {}", e.message);
+        }
+        // Output names and positions are fine there.
+        assert!(
+            infer("SELECT author_id AS a, count(*) AS n FROM books GROUP BY a ORDER BY n DESC, 1")
+                .is_ok()
+        );
+        assert!(infer("SELECT title FROM books ORDER BY lower(title), id").is_ok());
         // Outer references in a subquery resolve; unknown relations leave names alone.
         assert!(infer("SELECT (SELECT b.title) FROM books b").is_ok());
         assert!(infer("SELECT x FROM generate_series(1, 3) x").expect("resolves").is_some());

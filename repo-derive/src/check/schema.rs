@@ -39,6 +39,56 @@ pub(crate) struct Catalog {
     pub enums: BTreeSet<String>,
     /// Domain → its base type (normalized) and whether it is NOT NULL.
     pub domains: BTreeMap<String, (String, bool)>,
+    /// Primary keys, unique constraints and unique indexes, by table: what `ON CONFLICT (…)`
+    /// can name.
+    pub keys: BTreeMap<String, Vec<Key>>,
+    /// Tables with an exclusion constraint (which ON CONFLICT can also use).
+    pub exclusions: BTreeSet<String>,
+}
+
+/// A primary key, unique constraint or unique index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Key {
+    /// Its name, where the migrations give one (to drop it by).
+    pub name: Option<String>,
+    /// Its columns; `None` when it indexes an expression.
+    pub columns: Option<Vec<String>>,
+}
+
+fn key_of(name: Option<&Ident>, columns: &[sqlparser::ast::IndexColumn]) -> Key {
+    let columns = columns
+        .iter()
+        .map(|ic| match &ic.column.expr {
+            sqlparser::ast::Expr::Identifier(i) => Some(ident(i)),
+            _ => None,
+        })
+        .collect();
+    Key { name: name.map(ident), columns }
+}
+
+/// The keys a table's columns and constraints declare.
+fn declared_keys(columns: &[ColumnDef], constraints: &[TableConstraint]) -> (Vec<Key>, bool) {
+    let mut keys = Vec::new();
+    let mut exclusion = false;
+    for c in columns {
+        for o in &c.options {
+            if matches!(o.option, ColumnOption::PrimaryKey(_) | ColumnOption::Unique(_)) {
+                keys.push(Key {
+                    name: o.name.as_ref().map(ident),
+                    columns: Some(vec![ident(&c.name)]),
+                });
+            }
+        }
+    }
+    for t in constraints {
+        match t {
+            TableConstraint::PrimaryKey(pk) => keys.push(key_of(pk.name.as_ref(), &pk.columns)),
+            TableConstraint::Unique(u) => keys.push(key_of(u.name.as_ref(), &u.columns)),
+            TableConstraint::Exclude(_) => exclusion = true,
+            _ => {}
+        }
+    }
+    (keys, exclusion)
 }
 
 /// A loaded migrations folder: the catalog and the files it came from (for rebuilds).
@@ -250,7 +300,17 @@ fn is_schema_statement(s: &str) -> bool {
             | ["create", "domain", ..]
             | ["drop", "view", ..]
             | ["drop", "materialized", "view", ..]
+            | ["drop", "index", ..]
     ) || is_view(s)
+        || is_unique_index(s)
+}
+
+/// `CREATE UNIQUE INDEX`: read when the parser can, else left out (ON CONFLICT is then not
+/// checked against it, so nothing is refused for it).
+fn is_unique_index(s: &str) -> bool {
+    let words: Vec<String> =
+        strip_comments(s).split_whitespace().take(3).map(str::to_lowercase).collect();
+    words.len() == 3 && words[0] == "create" && words[1] == "unique" && words[2] == "index"
 }
 
 /// `CREATE [OR REPLACE] [MATERIALIZED] VIEW`: read when the parser can, else left out (the
@@ -280,7 +340,7 @@ impl Catalog {
             // a table's, which have no NOT NULL; it is noted here and left out.
             let (text, domain_not_null) = domain_not_null(text);
             let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &text);
-            if parsed.is_err() && is_view(&text) {
+            if parsed.is_err() && (is_view(&text) || is_unique_index(&text)) {
                 continue;
             }
             let statements = parsed.map_err(|e| {
@@ -321,7 +381,24 @@ impl Catalog {
                         }
                     }
                 }
+                let (keys, exclusion) = declared_keys(&ct.columns, &ct.constraints);
+                if exclusion {
+                    self.exclusions.insert(name.clone());
+                }
+                self.keys.insert(name.clone(), keys);
                 self.tables.insert(name, cols);
+            }
+            Statement::CreateIndex(ix) if ix.unique => {
+                let table = object_name(&ix.table_name);
+                let name = ix.name.as_ref().map(object_name);
+                let key = Key { name, ..key_of(None, &ix.columns) };
+                self.keys.entry(table).or_default().push(key);
+            }
+            Statement::Drop { object_type: ObjectType::Index, names, .. } => {
+                let gone: Vec<String> = names.iter().map(object_name).collect();
+                for keys in self.keys.values_mut() {
+                    keys.retain(|k| k.name.as_ref().is_none_or(|n| !gone.contains(n)));
+                }
             }
             Statement::AlterTable(at) => {
                 let mut name = object_name(&at.name);
@@ -330,10 +407,47 @@ impl Catalog {
                         let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) =
                             table_name;
                         if let Some(cols) = self.tables.remove(&name) {
+                            let keys = self.keys.remove(&name).unwrap_or_default();
                             name = object_name(new);
+                            self.keys.insert(name.clone(), keys);
                             self.tables.insert(name.clone(), cols);
                         }
                         continue;
+                    }
+                    let keys = self.keys.entry(name.clone()).or_default();
+                    match op {
+                        AlterTableOperation::AddConstraint { constraint, .. } => {
+                            let (more, exclusion) =
+                                declared_keys(&[], std::slice::from_ref(constraint));
+                            keys.extend(more);
+                            if exclusion {
+                                self.exclusions.insert(name.clone());
+                            }
+                        }
+                        AlterTableOperation::AddColumn { column_def, .. } => {
+                            keys.extend(declared_keys(std::slice::from_ref(column_def), &[]).0);
+                        }
+                        AlterTableOperation::DropConstraint { name: gone, .. } => {
+                            let gone = ident(gone);
+                            keys.retain(|k| k.name.as_ref() != Some(&gone));
+                        }
+                        AlterTableOperation::DropColumn { column_names, .. } => {
+                            let gone: Vec<String> = column_names.iter().map(ident).collect();
+                            keys.retain(|k| {
+                                k.columns
+                                    .as_ref()
+                                    .is_none_or(|c| !c.iter().any(|c| gone.contains(c)))
+                            });
+                        }
+                        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                            let (old, new) = (ident(old_column_name), ident(new_column_name));
+                            for c in keys.iter_mut().filter_map(|k| k.columns.as_mut()).flatten() {
+                                if *c == old {
+                                    c.clone_from(&new);
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                     let (enums, domains) = (self.enums.clone(), self.domains.clone());
                     let Some(cols) = self.tables.get_mut(&name) else { continue };
@@ -430,6 +544,7 @@ impl Catalog {
             }
             Statement::Drop { object_type: ObjectType::Table, names, .. } => {
                 for n in names {
+                    self.keys.remove(&object_name(n));
                     self.tables.remove(&object_name(n));
                 }
             }
@@ -638,6 +753,28 @@ mod tests {
         assert_eq!(view("a_b"), "id int8, name text, title text?, n int8, odd !");
         assert_eq!(view("renamed"), "key int8, label text");
         assert!(!c.tables.contains_key("gone"));
+    }
+
+    #[test]
+    fn keys_follow_constraints_indexes_and_renames() {
+        let c = catalog(&[
+            "CREATE TABLE t (id BIGINT PRIMARY KEY, a TEXT UNIQUE, b INT, c INT, d INT,
+                            CONSTRAINT t_bc UNIQUE (b, c));
+             CREATE UNIQUE INDEX t_lower ON t (lower(a));
+             CREATE UNIQUE INDEX t_d ON t (d) WHERE d > 0;
+             CREATE TABLE x (id INT, EXCLUDE USING gist (id WITH =));",
+            "ALTER TABLE t RENAME COLUMN b TO bee;
+             ALTER TABLE t ADD CONSTRAINT t_cd UNIQUE (c, d);
+             ALTER TABLE t DROP CONSTRAINT t_cd;
+             DROP INDEX t_d;
+             ALTER TABLE t ADD COLUMN e INT UNIQUE;
+             ALTER TABLE t RENAME TO tee;",
+        ]);
+        let keys: Vec<Option<Vec<String>>> =
+            c.keys["tee"].iter().map(|k| k.columns.clone()).collect();
+        let cols = |s: &[&str]| Some(s.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>());
+        assert_eq!(keys, [cols(&["id"]), cols(&["a"]), cols(&["bee", "c"]), None, cols(&["e"])]);
+        assert!(c.exclusions.contains("x"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 ALTER TABLE members ADD COLUMN vip BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE books RENAME COLUMN rating TO stars;
+CREATE UNIQUE INDEX members_email ON members (email);
 
 -- A view, typed from its query: the loans with their books and members.
 CREATE VIEW loan_details AS

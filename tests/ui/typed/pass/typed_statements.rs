@@ -40,6 +40,9 @@ pub trait Loans {
     #[sql("UPDATE <<table>> SET pages = coalesce(@pages, pages), returned_at = @at WHERE id = @id")]
     async fn set_pages(&self, id: i64, pages: Option<i32>, at: Option<DateTime<Utc>>) -> Result<u64>;
 
+    #[sql("INSERT INTO <<table>> (id, user_id, title) VALUES (@id, @user, @title) ON CONFLICT (id) DO UPDATE SET title = excluded.title")]
+    async fn upsert(&self, id: i64, user: i64, title: &str) -> Result<u64>;
+
     /// What the inference does not model is left to `verify()`, never an error.
     #[sql("SELECT my_function(title) FROM <<table>>")]
     async fn unknown(&self) -> Result<Vec<i32>>;
