@@ -76,6 +76,8 @@ struct Infer<'a> {
     outer: Vec<Scope>,
     /// The type PostgreSQL gives `$n` from where it first stands, and what decided it.
     params: std::collections::BTreeMap<usize, (String, String)>,
+    /// `$n` written straight into a NOT NULL column (INSERT or SET), with the column.
+    not_null: std::collections::BTreeMap<usize, String>,
 }
 
 fn is_param_arg(a: &FunctionArgExpr) -> bool {
@@ -175,6 +177,9 @@ impl Infer<'_> {
             let target = scope.rels.first().and_then(|r| r.cols.iter().find(|c| c.name == *col));
             let ty = target.and_then(|c| c.ty.clone());
             self.param(&a.value, ty.as_deref(), || format!("it is assigned to `{col}`"));
+            if let (Some(n), Some(Col { null: Null::No, .. })) = (param_number(&a.value), target) {
+                self.not_null.entry(n).or_insert_with(|| col.clone());
+            }
         }
         Ok(out)
     }
@@ -294,6 +299,9 @@ impl Infer<'_> {
                         for (e, target) in row.iter().zip(&targets) {
                             if let Some(t) = target {
                                 let (column, ty) = (t.name.clone(), t.ty.clone());
+                                if let (Some(n), Null::No) = (param_number(e), &t.null) {
+                                    self.not_null.entry(n).or_insert_with(|| column.clone());
+                                }
                                 self.param(e, ty.as_deref(), || {
                                     format!("it is inserted into `{column}`")
                                 });
@@ -1552,14 +1560,21 @@ pub(crate) struct Typed {
     pub columns: Option<Vec<Col>>,
     /// `$n` → the type PostgreSQL gives it and what decided it, where the context says.
     pub params: std::collections::BTreeMap<usize, (String, String)>,
+    /// `$n` → the NOT NULL column it is written into directly.
+    pub not_null: std::collections::BTreeMap<usize, String>,
 }
 
 /// Types the statement's result columns and parameters.
 pub(crate) fn typed(catalog: &Catalog, statement: &Statement) -> Result<Typed, Diag> {
-    let mut infer =
-        Infer { catalog, ctes: Vec::new(), outer: Vec::new(), params: Default::default() };
+    let mut infer = Infer {
+        catalog,
+        ctes: Vec::new(),
+        outer: Vec::new(),
+        params: Default::default(),
+        not_null: Default::default(),
+    };
     let columns = infer.statement(statement)?;
-    Ok(Typed { columns, params: infer.params })
+    Ok(Typed { columns, params: infer.params, not_null: infer.not_null })
 }
 
 #[cfg(test)]

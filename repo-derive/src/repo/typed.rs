@@ -78,6 +78,7 @@ pub(super) fn check(
         }
     };
     check_params(m, x, &typed.params, errors);
+    check_not_null(m, x, &typed.not_null, errors);
     let params = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
     let Some(mut cols) = typed.columns else { return Checked { columns: None, params } };
     let listed = cols.clone();
@@ -216,6 +217,39 @@ fn arg_accepted(ty: &Type) -> Option<Vec<String>> {
             arg_accepted(option_inner(ty))
         }
         other => accepted_types(other),
+    }
+}
+
+/// An `Option` argument written straight into a NOT NULL column: `None` would fail there.
+fn check_not_null(
+    m: &Method,
+    x: &Expanded,
+    not_null: &std::collections::BTreeMap<usize, String>,
+    errors: &mut Errors,
+) {
+    let name = &m.item.sig.ident;
+    for (n, column) in not_null {
+        let Some(crate::template::Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
+        let Some(a) = m.args.iter().find(|a| a.ident == arg) else { continue };
+        let ty = match &a.ty {
+            Type::Reference(r) => &*r.elem,
+            t => t,
+        };
+        if !is_option(ty) {
+            continue;
+        }
+        let inner = pretty(option_inner(ty));
+        errors.push(
+            &a.ty,
+            format!(
+                "`{name}` writes `{arg}: {}` into `{column}`, which is NOT NULL in the migrations: `None` would fail",
+                pretty(&a.ty)
+            ),
+            format!(
+                "take `{arg}: {inner}`, or write `COALESCE(@{arg}, …)` with a value for `None`, or drop NOT NULL from `{column}` in a migration; the statement is: {}",
+                x.sql
+            ),
+        );
     }
 }
 
