@@ -121,31 +121,43 @@ pub(crate) fn is_option(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-/// The Rust type to suggest for a column type.
-fn rust_for(pg: &str) -> String {
+/// The Rust type that reads a PostgreSQL type (an array as `Vec`), where there is one.
+pub(crate) fn rust_type(pg: &str) -> Option<String> {
     if let Some(inner) = pg.strip_suffix("[]") {
-        return format!("Vec<{}>", rust_for(inner));
+        return rust_type(inner).map(|t| format!("Vec<{t}>"));
     }
+    Some(
+        match pg {
+            "int2" => "i16",
+            "int4" => "i32",
+            "int8" => "i64",
+            "float4" => "f32",
+            "float8" => "f64",
+            "bool" => "bool",
+            "text" => "String",
+            "bytea" => "Vec<u8>",
+            "timestamptz" => "DateTime<Utc>",
+            "timestamp" => "NaiveDateTime",
+            "date" => "NaiveDate",
+            "time" => "NaiveTime",
+            "uuid" => "Uuid",
+            "numeric" => "Decimal",
+            "json" | "jsonb" => "serde_json::Value",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+/// The Rust type to suggest for a column type, in words where there is no single one.
+fn rust_for(pg: &str) -> String {
     match pg {
-        "int2" => "i16",
-        "int4" => "i32",
-        "int8" => "i64",
-        "float4" => "f32",
-        "float8" => "f64",
-        "bool" => "bool",
-        "text" => "String",
-        "bytea" => "Vec<u8>",
-        "timestamptz" => "DateTime<Utc>",
-        "timestamp" => "NaiveDateTime",
-        "date" => "NaiveDate",
-        "time" => "NaiveTime",
-        "uuid" => "Uuid",
-        "numeric" => "Decimal",
-        "json" | "jsonb" => "serde_json::Value or Json<T>",
-        e if e.starts_with("enum:") => "an enum with `#[derive(SqlEnum)] #[sql_enum(text)]`",
-        _ => "a type that implements FromSql for it",
+        "json" | "jsonb" => "serde_json::Value or Json<T>".to_owned(),
+        e if e.starts_with("enum:") => {
+            "an enum with `#[derive(SqlEnum)] #[sql_enum(text)]`".to_owned()
+        }
+        _ => rust_type(pg).unwrap_or_else(|| "a type that implements FromSql for it".to_owned()),
     }
-    .to_owned()
 }
 
 /// The time crate's type for a column type, where it has one.

@@ -736,13 +736,6 @@ impl Infer<'_> {
     }
 
     fn factor(&mut self, f: &TableFactor, scope: &mut Scope) -> Result<(), Diag> {
-        let alias_cols = |cols: &mut Vec<Col>, alias: &Option<sqlparser::ast::TableAlias>| {
-            if let Some(a) = alias {
-                for (c, n) in cols.iter_mut().zip(&a.columns) {
-                    c.name = ident(&n.name);
-                }
-            }
-        };
         match f {
             TableFactor::Table { name, alias, args: None, .. } => {
                 let table = object_name(name).join(".");
@@ -757,16 +750,8 @@ impl Infer<'_> {
                         format!("`{table}`{at}"),
                     ),
                 };
-                match self.table(name)? {
-                    Some(mut cols) => {
-                        alias_cols(&mut cols, alias);
-                        scope.rels.push(Rel::new(rel_name, label, cols, true));
-                    }
-                    None => {
-                        scope.complete = false;
-                        scope.rels.push(Rel::new(rel_name, label, Vec::new(), false));
-                    }
-                }
+                let cols = self.table(name)?;
+                push_rel(scope, rel_name, label, cols, alias);
             }
             TableFactor::Derived { lateral, subquery, alias, .. } => {
                 if *lateral {
@@ -778,16 +763,7 @@ impl Infer<'_> {
                 }
                 let name = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_default();
                 let label = format!("the subquery `{name}`");
-                match cols? {
-                    Some(mut cols) => {
-                        alias_cols(&mut cols, alias);
-                        scope.rels.push(Rel::new(name, label, cols, true));
-                    }
-                    None => {
-                        scope.complete = false;
-                        scope.rels.push(Rel::new(name, label, Vec::new(), false));
-                    }
-                }
+                push_rel(scope, name, label, cols?, alias);
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 let mut inner = Scope { rels: Vec::new(), complete: scope.complete };
@@ -1410,6 +1386,31 @@ impl Infer<'_> {
             }
             _ => (None, Null::Unknown),
         })
+    }
+}
+
+/// Adds a relation to `scope`: its columns (renamed by the alias's column list), or, where they
+/// are not known, a relation that makes every unqualified name possible.
+fn push_rel(
+    scope: &mut Scope,
+    name: String,
+    label: String,
+    cols: Option<Vec<Col>>,
+    alias: &Option<sqlparser::ast::TableAlias>,
+) {
+    match cols {
+        Some(mut cols) => {
+            if let Some(a) = alias {
+                for (c, n) in cols.iter_mut().zip(&a.columns) {
+                    c.name = ident(&n.name);
+                }
+            }
+            scope.rels.push(Rel::new(name, label, cols, true));
+        }
+        None => {
+            scope.complete = false;
+            scope.rels.push(Rel::new(name, label, Vec::new(), false));
+        }
     }
 }
 

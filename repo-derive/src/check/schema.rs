@@ -285,10 +285,14 @@ fn strip_comments(s: &str) -> &str {
     }
 }
 
+/// The statement's first `n` words, lowercased.
+fn first_words(s: &str, n: usize) -> Vec<String> {
+    strip_comments(s).split_whitespace().take(n).map(str::to_lowercase).collect()
+}
+
 /// Whether the statement changes what the catalog tracks (so failing to read it matters).
 fn is_schema_statement(s: &str) -> bool {
-    let words: Vec<String> =
-        strip_comments(s).split_whitespace().take(4).map(str::to_lowercase).collect();
+    let words = first_words(s, 4);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     matches!(
         w.as_slice(),
@@ -308,16 +312,13 @@ fn is_schema_statement(s: &str) -> bool {
 /// `CREATE UNIQUE INDEX`: read when the parser can, else left out (ON CONFLICT is then not
 /// checked against it, so nothing is refused for it).
 fn is_unique_index(s: &str) -> bool {
-    let words: Vec<String> =
-        strip_comments(s).split_whitespace().take(3).map(str::to_lowercase).collect();
-    words.len() == 3 && words[0] == "create" && words[1] == "unique" && words[2] == "index"
+    first_words(s, 3) == ["create", "unique", "index"]
 }
 
 /// `CREATE [OR REPLACE] [MATERIALIZED] VIEW`: read when the parser can, else left out (the
 /// view is then unknown, and statements reading it are left to `verify`).
 fn is_view(s: &str) -> bool {
-    let words: Vec<String> =
-        strip_comments(s).split_whitespace().take(5).map(str::to_lowercase).collect();
+    let words = first_words(s, 5);
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     matches!(
         w.as_slice(),

@@ -10,7 +10,7 @@ use sqlparser::ast::Statement;
 use syn::{Ident, Type};
 
 use super::model::{Method, Returns};
-use crate::check::entity::{accepted_types, option_inner};
+use crate::check::entity::{accepted_types, is_option, option_inner, rust_type as rust_for};
 use crate::check::infer::{self, Col, Null};
 use crate::check::schema::Catalog;
 use crate::diag::{Errors, pretty};
@@ -20,38 +20,6 @@ use crate::template::Expanded;
 pub(crate) struct Typing<'a> {
     pub catalog: &'a Catalog,
     pub columns: &'a HashMap<String, Type>,
-}
-
-fn is_option(ty: &Type) -> bool {
-    !std::ptr::eq(option_inner(ty), ty)
-}
-
-/// The Rust type that reads a PostgreSQL type, for the help.
-fn rust_for(pg: &str) -> Option<String> {
-    if let Some(inner) = pg.strip_suffix("[]") {
-        return rust_for(inner).map(|t| format!("Vec<{t}>"));
-    }
-    Some(
-        match pg {
-            "int2" => "i16",
-            "int4" => "i32",
-            "int8" => "i64",
-            "float4" => "f32",
-            "float8" => "f64",
-            "bool" => "bool",
-            "text" => "String",
-            "bytea" => "Vec<u8>",
-            "timestamptz" => "DateTime<Utc>",
-            "timestamp" => "NaiveDateTime",
-            "date" => "NaiveDate",
-            "time" => "NaiveTime",
-            "uuid" => "Uuid",
-            "numeric" => "Decimal",
-            "json" | "jsonb" => "serde_json::Value",
-            _ => return None,
-        }
-        .to_owned(),
-    )
 }
 
 /// Checks the columns of `statement` against the row type of `m`; returns what was inferred
