@@ -9,7 +9,7 @@
 #![allow(clippy::type_complexity)]
 
 use repo_runtime::types::Decimal;
-use repo_runtime::types::chrono::{DateTime, NaiveDate, Utc};
+use repo_runtime::types::chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use repo_runtime::types::serde_json::Value;
 use repo_runtime::{Entity, FromRow, Result, SqlEnum, repository_for};
 use repo_tests::db::TestDb;
@@ -267,9 +267,12 @@ pub(crate) trait Corpus {
     #[sql("DELETE FROM loans WHERE member_id = @member AND fine_cents >= @fine")]
     async fn param_delete(&self, member: i32, fine: i64) -> Result<u64>;
 
-    /// Left to `verify()`: a timestamp plus an interval (an operator not modelled), a function
-    /// not modelled, and `= ANY` over an array that could hold NULL.
-    #[sql("SELECT lent_at + interval '1 day', format('%s!', book_id), book_id = ANY('{1,2}'::int8[]) FROM loans")]
+    #[sql("SELECT lent_at + interval '1 day', returned_at - lent_at < interval '1 day', joined + 1, joined - DATE '2020-01-01', joined + interval '1 hour' FROM loans l JOIN members m ON m.id = l.member_id")]
+    async fn date_arithmetic(&self) -> Result<Vec<(Ts, Option<bool>, NaiveDate, i32, NaiveDateTime)>>;
+    /// Left to `verify()`: a timestamp plus an untyped literal (which operator PostgreSQL
+    /// picks depends on the literal), a function not modelled, and `= ANY` over an array that
+    /// could hold NULL.
+    #[sql("SELECT lent_at + '1 day', format('%s!', book_id), book_id = ANY('{1,2}'::int8[]) FROM loans")]
     async fn left_to_verify(&self) -> Result<Vec<(Ts, String, Option<bool>)>>;
 }
 

@@ -1010,7 +1010,13 @@ impl Infer<'_> {
                     B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq | B::And | B::Or => {
                         (known("bool"), null)
                     }
-                    B::Plus | B::Minus | B::Multiply | B::Divide | B::Modulo => {
+                    B::Plus | B::Minus => {
+                        let minus = matches!(op, B::Minus);
+                        let ty = arithmetic(lt.as_deref(), rt.as_deref())
+                            .or_else(|| temporal(minus, lt.as_deref(), rt.as_deref()));
+                        (ty, null)
+                    }
+                    B::Multiply | B::Divide | B::Modulo => {
                         (arithmetic(lt.as_deref(), rt.as_deref()), null)
                     }
                     B::StringConcat => match (lt.as_deref(), rt.as_deref()) {
@@ -1525,6 +1531,22 @@ fn arithmetic(l: Option<&str>, r: Option<&str>) -> Option<String> {
         .map(|s| (*s).to_owned())
 }
 
+/// `+` and `-` on dates, times and intervals, as PostgreSQL's operators type them (an untyped
+/// literal is left undecided: which operator it picks depends on the literal).
+fn temporal(minus: bool, l: Option<&str>, r: Option<&str>) -> Option<String> {
+    let ty = match (l?, r?, minus) {
+        (t @ ("timestamptz" | "timestamp"), "interval", _) => t,
+        ("interval", t @ ("timestamptz" | "timestamp"), false) => t,
+        ("date", "int4", _) | ("int4", "date", false) => "date",
+        ("date", "interval", _) | ("interval", "date", false) => "timestamp",
+        ("date", "date", true) => "int4",
+        ("timestamptz", "timestamptz", true) | ("timestamp", "timestamp", true) => "interval",
+        ("interval", "interval", _) => "interval",
+        _ => return None,
+    };
+    Some(ty.to_owned())
+}
+
 /// The name PostgreSQL gives an unaliased result column.
 fn output_name(e: &Expr) -> String {
     match e {
@@ -1823,6 +1845,12 @@ mod tests {
             "coalesce numeric, coalesce int8"
         );
         assert_eq!(shape("SELECT 1 UNION SELECT 2.5"), "?column? numeric");
+        assert_eq!(
+            shape(
+                "SELECT lent_at + interval '1 day', returned_at - lent_at, lent_at + '1 day' FROM loans"
+            ),
+            "?column? timestamptz, ?column? interval?, ?column? _"
+        );
     }
 
     #[test]
