@@ -4,6 +4,9 @@
 //! domain's base type, and is NOT NULL when the domain is), `CREATE [OR REPLACE] [MATERIALIZED]
 //! VIEW` (its columns typed from its query, as statements are), `DROP TABLE` and `DROP VIEW`.
 //! Other statements (indexes, functions, grants, data) are skipped.
+//!
+//! One piece: the statement splitter, the catalog and the loader serve one job (reading the
+//! migrations), and about a third of the file is their unit tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

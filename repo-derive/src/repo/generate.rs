@@ -1,5 +1,9 @@
 //! Code generation for a checked repository trait: the implementation type and one body per
 //! method, each a call into `repo_runtime::__private` with a static statement.
+//!
+//! One piece: the method bodies, the `verify` steps and the implementation type are emitted
+//! from the same expansion of each method; the typed check lives in `typed.rs`, the generated
+//! `Crud` methods in `crud.rs`.
 
 use std::collections::HashMap;
 
