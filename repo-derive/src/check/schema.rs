@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Ident,
-    ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
-    UserDefinedTypeRepresentation,
+    AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation,
+    ColumnDef, ColumnOption, DataType, Ident, ObjectName, ObjectType, RenameTableNameKind,
+    Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -40,6 +40,8 @@ pub(crate) struct Column {
 pub(crate) struct Catalog {
     pub tables: BTreeMap<String, Vec<Column>>,
     pub enums: BTreeSet<String>,
+    /// Each ENUM's values in order (`CREATE TYPE … AS ENUM`, `ALTER TYPE … ADD VALUE`).
+    pub labels: BTreeMap<String, Vec<String>>,
     /// Domain → its base type (normalized) and whether it is NOT NULL.
     pub domains: BTreeMap<String, (String, bool)>,
     /// Primary keys, unique constraints and unique indexes, by table: what `ON CONFLICT (…)`
@@ -304,6 +306,7 @@ fn is_schema_statement(s: &str) -> bool {
             | ["alter", "table", ..]
             | ["drop", "table", ..]
             | ["create", "type", _, "as"]
+            | ["alter", "type", ..]
             | ["create", "domain", ..]
             | ["drop", "view", ..]
             | ["drop", "materialized", "view", ..]
@@ -506,10 +509,12 @@ impl Catalog {
             }
             Statement::CreateType {
                 name,
-                representation: Some(UserDefinedTypeRepresentation::Enum { .. }),
+                representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
             } => {
                 self.enums.insert(object_name(name));
+                self.labels.insert(object_name(name), labels.iter().map(ident).collect());
             }
+            Statement::AlterType(at) => self.alter_type(&object_name(&at.name), &at.operation),
             Statement::CreateView(v) => {
                 let name = object_name(&v.name);
                 if v.if_not_exists && self.tables.contains_key(&name) {
@@ -553,6 +558,56 @@ impl Catalog {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+impl Catalog {
+    /// `ALTER TYPE`: an ENUM's values added or renamed, or the type renamed (its columns follow).
+    fn alter_type(&mut self, name: &str, op: &AlterTypeOperation) {
+        let name = name.strip_prefix("public.").unwrap_or(name);
+        if !self.enums.contains(name) {
+            return;
+        }
+        let labels = self.labels.entry(name.to_owned()).or_default();
+        match op {
+            AlterTypeOperation::AddValue(add) => {
+                let value = ident(&add.value);
+                if labels.contains(&value) {
+                    return;
+                }
+                let at = match &add.position {
+                    Some(AlterTypeAddValuePosition::Before(x)) => {
+                        labels.iter().position(|l| *l == ident(x))
+                    }
+                    Some(AlterTypeAddValuePosition::After(x)) => {
+                        labels.iter().position(|l| *l == ident(x)).map(|i| i + 1)
+                    }
+                    None => None,
+                };
+                labels.insert(at.unwrap_or(labels.len()), value);
+            }
+            AlterTypeOperation::RenameValue(r) => {
+                let (from, to) = (ident(&r.from), ident(&r.to));
+                for l in labels.iter_mut().filter(|l| **l == from) {
+                    l.clone_from(&to);
+                }
+            }
+            AlterTypeOperation::Rename(r) => {
+                let new = ident(&r.new_name);
+                let labels = self.labels.remove(name).unwrap_or_default();
+                self.labels.insert(new.clone(), labels);
+                self.enums.remove(name);
+                self.enums.insert(new.clone());
+                let (old_ty, new_ty) = (format!("enum:{name}"), format!("enum:{new}"));
+                for c in self.tables.values_mut().flatten() {
+                    if c.ty == old_ty {
+                        c.ty.clone_from(&new_ty);
+                    } else if c.ty.strip_suffix("[]") == Some(old_ty.as_str()) {
+                        c.ty = format!("{new_ty}[]");
+                    }
+                }
+            }
         }
     }
 }
@@ -726,6 +781,23 @@ mod tests {
         assert!(!col(&c, "tee", "bee").nullable);
         assert_eq!(col(&c, "tee", "d").ty, "int4");
         assert!(!c.tables.contains_key("t") && !c.tables.contains_key("gone"));
+    }
+
+    #[test]
+    fn enum_values_follow_alter_type() {
+        let c = catalog(&[
+            "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE t (m mood, ms mood[]);",
+            "ALTER TYPE mood ADD VALUE 'happy';
+             ALTER TYPE mood ADD VALUE 'calm' BEFORE 'ok';
+             ALTER TYPE mood ADD VALUE IF NOT EXISTS 'sad';
+             ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';
+             ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';",
+            "ALTER TYPE mood RENAME TO feeling;",
+        ]);
+        assert_eq!(c.labels["feeling"], ["sad", "meh", "calm", "fine", "happy"]);
+        assert!(c.enums.contains("feeling") && !c.enums.contains("mood"));
+        assert_eq!(col(&c, "t", "m").ty, "enum:feeling");
+        assert_eq!(col(&c, "t", "ms").ty, "enum:feeling[]");
     }
 
     #[test]

@@ -181,14 +181,20 @@ impl Infer<'_> {
                 _ => (None, Null::Unknown),
             }),
             Expr::Case { operand, conditions, else_result, .. } => {
-                if let Some(o) = operand {
-                    self.expr(o, scope)?;
-                }
+                let operand_ty = match operand {
+                    Some(o) => self.expr(o, scope)?.0,
+                    None => None,
+                };
                 let mut ty: Option<String> = None;
                 let mut types_agree = true;
                 let mut nulls = Vec::new();
                 for w in conditions {
                     self.expr(&w.condition, scope)?;
+                    if let Some(o) = operand {
+                        self.param(&w.condition, operand_ty.as_deref(), || {
+                            format!("it is compared with `{o}`")
+                        });
+                    }
                     let (t, n) = self.expr(&w.result, scope)?;
                     merge_type(&mut ty, &mut types_agree, t);
                     nulls.push(n);
@@ -456,9 +462,78 @@ impl Infer<'_> {
             "array_length" => {
                 (known("int4"), Null::Yes("`array_length` is NULL for an empty array".to_owned()))
             }
-            _ => (None, Null::Unknown),
+            _ => match set_returning(name, &args) {
+                Some((cols, _)) if cols.len() == 1 && !windowed => {
+                    (cols[0].ty.clone(), cols[0].null.clone())
+                }
+                _ => (None, Null::Unknown),
+            },
         })
     }
+}
+
+/// The columns of a set-returning function over arguments of these types, and whether it
+/// returns a scalar (whose column a FROM alias names); `None` when it is not modelled.
+pub(super) fn set_returning(
+    name: &str,
+    args: &[(Option<String>, Null)],
+) -> Option<(Vec<Col>, bool)> {
+    let col = |name: &str, ty: Option<&str>, null: Null| Col {
+        name: name.to_owned(),
+        ty: ty.map(str::to_owned),
+        null,
+    };
+    let types: Vec<Option<&str>> = args.iter().map(|a| a.0.as_deref()).collect();
+    let json_null = || Null::Yes(format!("`{name}` gives NULL for a JSON null"));
+    Some(match name {
+        "unnest" if !args.is_empty() => {
+            let null = if args.len() == 1 {
+                "an array's elements can be NULL"
+            } else {
+                "`unnest` of several arrays pads the shorter ones with NULL"
+            };
+            let cols = types
+                .iter()
+                .map(|t| {
+                    col("unnest", t.and_then(|t| t.strip_suffix("[]")), Null::Yes(null.to_owned()))
+                })
+                .collect();
+            (cols, args.len() == 1)
+        }
+        "generate_series" if (2..=3).contains(&args.len()) => {
+            let ty = match types.as_slice() {
+                [Some(t @ ("timestamptz" | "timestamp")), Some(u), Some("interval")] if t == u => {
+                    Some(*t)
+                }
+                _ => types
+                    .iter()
+                    .map(|t| t.and_then(numeric_rank).filter(|r| *r <= 4))
+                    .try_fold(2, |top, r| r.map(|r| top.max(r)))
+                    .map(|top| ["int2", "int4", "int8", "numeric"][usize::from(top) - 1]),
+            };
+            // NULL arguments give no rows, never a NULL.
+            (vec![col(name, ty, Null::No)], true)
+        }
+        "jsonb_array_elements" | "json_array_elements" => {
+            (vec![col("value", name.strip_suffix("_array_elements"), Null::No)], false)
+        }
+        "jsonb_array_elements_text" | "json_array_elements_text" => {
+            (vec![col("value", Some("text"), json_null())], false)
+        }
+        "jsonb_each" | "json_each" => (
+            vec![
+                col("key", Some("text"), Null::No),
+                col("value", name.strip_suffix("_each"), Null::No),
+            ],
+            false,
+        ),
+        "jsonb_each_text" | "json_each_text" => (
+            vec![col("key", Some("text"), Null::No), col("value", Some("text"), json_null())],
+            false,
+        ),
+        "jsonb_object_keys" | "json_object_keys" => (vec![col(name, Some("text"), Null::No)], true),
+        _ => return None,
+    })
 }
 
 fn is_param_arg(a: &FunctionArgExpr) -> bool {

@@ -12,9 +12,10 @@
 //! of expressions and functions is in `expr.rs`, the tests in `tests.rs`.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator,
-    ObjectName, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
-    TableFactor, TableObject, TableWithJoins, Value,
+    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident, Join,
+    JoinConstraint, JoinOperator, ObjectName, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
+    Value,
 };
 
 use super::schema::Catalog;
@@ -81,6 +82,8 @@ struct Infer<'a> {
     params: std::collections::BTreeMap<usize, (String, String)>,
     /// `$n` written straight into a NOT NULL column (INSERT or SET), with the column.
     not_null: std::collections::BTreeMap<usize, String>,
+    /// The first string literal that stands for an ENUM value the type does not have.
+    bad_label: Option<Diag>,
 }
 
 /// The number of a `$n` parameter (through parentheses).
@@ -91,6 +94,18 @@ fn param_number(e: &Expr) -> Option<usize> {
             _ => None,
         },
         Expr::Nested(inner) => param_number(inner),
+        _ => None,
+    }
+}
+
+/// The text of a string literal (through parentheses).
+fn string_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
+            _ => None,
+        },
+        Expr::Nested(inner) => string_literal(inner),
         _ => None,
     }
 }
@@ -137,7 +152,25 @@ fn did_you_mean<'x>(name: &str, candidates: impl Iterator<Item = &'x str>) -> St
 
 impl Infer<'_> {
     /// Notes that `$n` (if `e` is one) takes `ty`, as the first context PostgreSQL sees decides.
+    ///
+    /// A string literal there that names no value of an ENUM `ty` is an error (PostgreSQL
+    /// refuses it when the statement runs: invalid input value for enum).
     fn param(&mut self, e: &Expr, ty: Option<&str>, because: impl FnOnce() -> String) {
+        if let Some(name) = ty.and_then(|t| t.strip_prefix("enum:"))
+            && let Some(value) = string_literal(e)
+            && let Some(labels) = self.catalog.labels.get(name)
+            && !labels.iter().any(|l| l == value)
+            && self.bad_label.is_none()
+        {
+            self.bad_label = Some(Diag::new(
+                format!("'{value}' is not a value of the enum `{name}`"),
+                format!(
+                    "{}the migrations give `{name}` the values {}",
+                    did_you_mean(value, labels.iter().map(String::as_str)),
+                    crate::diag::list(labels.iter().map(String::as_str))
+                ),
+            ));
+        }
         if let (Some(n), Some(ty)) = (param_number(e), ty)
             && ty != LITERAL
         {
@@ -760,8 +793,30 @@ impl Infer<'_> {
                     scope.rels.extend(inner.rels);
                 }
             }
+            TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } => {
+                let exprs: Vec<&Expr> = args
+                    .args
+                    .iter()
+                    .filter_map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                        _ => None,
+                    })
+                    .collect();
+                let parts = object_name(name);
+                let fname = match parts.as_slice() {
+                    [n] | [_, n] if exprs.len() == args.args.len() => n.as_str(),
+                    _ => "",
+                };
+                self.set_returning_factor(fname, &exprs, alias, *with_ordinality, scope)?;
+            }
+            TableFactor::UNNEST {
+                alias, array_exprs, with_ordinality, with_offset: false, ..
+            } => {
+                let exprs: Vec<&Expr> = array_exprs.iter().collect();
+                self.set_returning_factor("unnest", &exprs, alias, *with_ordinality, scope)?;
+            }
             other => {
-                // Set-returning functions, UNNEST, …: their columns are not modelled.
+                // Other table functions, …: their columns are not modelled.
                 let name = match other {
                     TableFactor::Function { alias, .. }
                     | TableFactor::UNNEST { alias, .. }
@@ -774,6 +829,35 @@ impl Infer<'_> {
                 scope.rels.push(Rel::new(name.clone(), format!("`{name}`"), Vec::new(), false));
             }
         }
+        Ok(())
+    }
+
+    /// A set-returning function in FROM (arguments may name the relations before it): its
+    /// columns where modelled, named by the alias for one that returns a scalar.
+    fn set_returning_factor(
+        &mut self,
+        fname: &str,
+        exprs: &[&Expr],
+        alias: &Option<sqlparser::ast::TableAlias>,
+        with_ordinality: bool,
+        scope: &mut Scope,
+    ) -> Result<(), Diag> {
+        let mut args = Vec::new();
+        for e in exprs {
+            args.push(self.expr(e, scope)?);
+        }
+        let rel_name = alias.as_ref().map_or_else(|| fname.to_owned(), |a| ident(&a.name));
+        let cols = expr::set_returning(fname, &args).map(|(mut cols, scalar)| {
+            if let (true, [c], Some(a)) = (scalar, cols.as_mut_slice(), alias) {
+                c.name = ident(&a.name);
+            }
+            if with_ordinality {
+                cols.push(Col { name: "ordinality".to_owned(), ty: known("int8"), null: Null::No });
+            }
+            cols
+        });
+        let label = format!("`{fname}(…)`");
+        push_rel(scope, rel_name, label, cols, alias);
         Ok(())
     }
 
@@ -1100,8 +1184,12 @@ pub(crate) fn typed(catalog: &Catalog, statement: &Statement) -> Result<Typed, D
         outer: Vec::new(),
         params: Default::default(),
         not_null: Default::default(),
+        bad_label: None,
     };
     let columns = infer.statement(statement)?;
+    if let Some(bad) = infer.bad_label {
+        return Err(bad);
+    }
     Ok(Typed { columns, params: infer.params, not_null: infer.not_null })
 }
 

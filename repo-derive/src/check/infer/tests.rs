@@ -334,3 +334,70 @@ fn unknown_names_are_errors_with_did_you_mean() {
     assert!(infer("SELECT relname FROM pg_catalog.pg_class").is_ok());
     assert!(infer("SELECT current_date, localtimestamp").is_ok());
 }
+
+#[test]
+fn a_string_that_is_no_value_of_its_enum_is_an_error() {
+    for sql in [
+        "SELECT id FROM loans WHERE state = 'opne'",
+        "SELECT id FROM loans WHERE state IN ('open', 'opne')",
+        "SELECT 'opne'::loan_state",
+        "UPDATE loans SET state = 'opne' WHERE id = 1",
+        "INSERT INTO loans (book_id, member_id, state, lent_at) VALUES (1, 2, 'opne', now())",
+        "SELECT CASE state WHEN 'opne' THEN 1 ELSE 2 END FROM loans",
+    ] {
+        let e = infer(sql).expect_err(sql);
+        assert_eq!(e.message, "'opne' is not a value of the enum `loan_state`", "{sql}");
+        assert_eq!(
+            e.help,
+            "did you mean `open`? the migrations give `loan_state` the values `open`, `returned`",
+            "{sql}"
+        );
+    }
+    // Values the type has, a value added later, and text compared with text.
+    assert!(infer("SELECT id FROM loans WHERE state IN ('open', 'returned')").is_ok());
+    assert!(infer("SELECT id FROM loans WHERE state::text = 'opne'").is_ok());
+    let mut catalog = Catalog::default();
+    catalog.apply_file("0001.sql", MIGRATIONS).expect("migrations apply");
+    catalog
+        .apply_file(
+            "0002.sql",
+            "ALTER TYPE loan_state ADD VALUE IF NOT EXISTS 'lost' BEFORE 'returned';",
+        )
+        .expect("applies");
+    let statements =
+        crate::check::syntax::check("SELECT 1 FROM loans WHERE state = 'lost'").unwrap();
+    assert!(typed(&catalog, &statements[0]).is_ok());
+}
+
+#[test]
+fn set_returning_functions_give_their_columns() {
+    assert_eq!(shape("SELECT n FROM generate_series(1, 3) n"), "n int4");
+    assert_eq!(shape("SELECT g FROM generate_series(1, 3000000000) AS g"), "g int8");
+    assert_eq!(
+        shape("SELECT * FROM generate_series(1, 3) WITH ORDINALITY AS t(n, i)"),
+        "n int4, i int8"
+    );
+    assert_eq!(
+        shape(
+            "SELECT t FROM generate_series(now(), now() + interval '1 day', interval '1 hour') t"
+        ),
+        "t timestamptz"
+    );
+    assert_eq!(shape("SELECT t FROM books b, unnest(b.tags) t"), "t text?");
+    assert_eq!(shape("SELECT x.tag FROM books b, unnest(b.tags) AS x(tag)"), "tag text?");
+    assert_eq!(
+        shape("SELECT unnest(tags), generate_series(1, 2) FROM books"),
+        "unnest text?, generate_series int4"
+    );
+    assert_eq!(
+        shape("SELECT key, value FROM books b, jsonb_each(b.meta)"),
+        "key text, value jsonb"
+    );
+    assert_eq!(
+        shape("SELECT e.value FROM books b, jsonb_array_elements_text(b.meta) e"),
+        "value text?"
+    );
+    // An unknown column in the arguments is an error; an unmodelled function leaves names open.
+    assert!(infer("SELECT t FROM books b, unnest(b.tgs) t").is_err());
+    assert!(infer("SELECT x, anything FROM my_rows(1) x").is_ok());
+}
