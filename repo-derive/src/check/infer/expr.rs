@@ -340,7 +340,8 @@ impl Infer<'_> {
         let text = known("text");
         Ok(match name {
             "count" => (known("int8"), Null::No),
-            "row_number" | "rank" | "dense_rank" | "ntile" if windowed => (known("int8"), Null::No),
+            "row_number" | "rank" | "dense_rank" if windowed => (known("int8"), Null::No),
+            "ntile" if windowed => (known("int4"), strict(&nulls)),
             "percent_rank" | "cume_dist" if windowed => (known("float8"), Null::No),
             // The frame always holds the current row.
             "first_value" | "last_value" if windowed => (

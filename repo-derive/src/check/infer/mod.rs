@@ -57,11 +57,14 @@ struct Rel {
     known: bool,
     /// Why every column may be NULL (the nullable side of an outer join).
     outer: Option<String>,
+    /// Columns a `USING` join merged: only a qualified name reaches them, and `*` lists the
+    /// merged column instead.
+    hidden: Vec<String>,
 }
 
 impl Rel {
     fn new(name: String, label: String, cols: Vec<Col>, known: bool) -> Self {
-        Self { name, label, cols, known, outer: None }
+        Self { name, label, cols, known, outer: None, hidden: Vec::new() }
     }
 }
 
@@ -680,14 +683,17 @@ impl Infer<'_> {
     }
 
     fn table_with_joins(&mut self, twj: &TableWithJoins, scope: &mut Scope) -> Result<(), Diag> {
+        let start = scope.rels.len();
         self.factor(&twj.relation, scope)?;
         for join in &twj.joins {
-            self.join(join, scope)?;
+            self.join(join, start, scope)?;
         }
         Ok(())
     }
 
-    fn join(&mut self, join: &Join, scope: &mut Scope) -> Result<(), Diag> {
+    /// One join of the FROM item whose relations begin at `start` (a comma binds looser than
+    /// a join: the relations before it are not its sides).
+    fn join(&mut self, join: &Join, start: usize, scope: &mut Scope) -> Result<(), Diag> {
         let before = scope.rels.len();
         self.factor(&join.relation, scope)?;
         let (left_outer, right_outer, constraint, kind) = match &join.join_operator {
@@ -708,6 +714,7 @@ impl Infer<'_> {
                 return Ok(());
             }
         };
+        let mut using_merged = None;
         match constraint {
             // An inner join's condition rejects the NULLs it compares, as WHERE does.
             Some(JoinConstraint::On(on)) if !left_outer && !right_outer => {
@@ -717,7 +724,17 @@ impl Infer<'_> {
                 self.expr(on, scope)?;
             }
             Some(JoinConstraint::None) | None => {}
-            // USING and NATURAL merge columns, which `*` would then list once: not modelled.
+            Some(JoinConstraint::Using(names)) => {
+                if let Some(merged) = using(scope, start, before, names, left_outer, right_outer) {
+                    using_merged = Some(merged);
+                } else {
+                    scope.complete = false;
+                    for r in &mut scope.rels[before..] {
+                        r.known = false;
+                    }
+                }
+            }
+            // NATURAL merges the columns the sides share: not modelled.
             Some(_) => {
                 scope.complete = false;
                 for r in &mut scope.rels[before..] {
@@ -737,7 +754,7 @@ impl Infer<'_> {
             }
         }
         if left_outer {
-            for r in &mut scope.rels[..before] {
+            for r in &mut scope.rels[start..before] {
                 r.outer.get_or_insert_with(|| {
                     format!(
                         "the {kind} of {} leaves the columns of {} NULL where no row of it matches",
@@ -746,6 +763,10 @@ impl Infer<'_> {
                     )
                 });
             }
+        }
+        // `*` lists the merged columns first.
+        if let Some(merged) = using_merged {
+            scope.rels.insert(start, merged);
         }
         Ok(())
     }
@@ -805,6 +826,21 @@ impl Infer<'_> {
                 let parts = object_name(name);
                 let fname = match parts.as_slice() {
                     [n] | [_, n] if exprs.len() == args.args.len() => n.as_str(),
+                    _ => "",
+                };
+                self.set_returning_factor(fname, &exprs, alias, *with_ordinality, scope)?;
+            }
+            TableFactor::Function { name, args, with_ordinality, alias, .. } => {
+                let exprs: Vec<&Expr> = args
+                    .iter()
+                    .filter_map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                        _ => None,
+                    })
+                    .collect();
+                let parts = object_name(name);
+                let fname = match parts.as_slice() {
+                    [n] | [_, n] if exprs.len() == args.len() => n.as_str(),
                     _ => "",
                 };
                 self.set_returning_factor(fname, &exprs, alias, *with_ordinality, scope)?;
@@ -885,7 +921,8 @@ impl Infer<'_> {
                         continue;
                     }
                     for r in &scope.rels {
-                        out.extend(r.cols.iter().map(|c| through(r, c)));
+                        let shown = r.cols.iter().filter(|c| !r.hidden.contains(&c.name));
+                        out.extend(shown.map(|c| through(r, c)));
                     }
                 }
                 SelectItem::QualifiedWildcard(kind, opts) => {
@@ -961,7 +998,10 @@ impl Infer<'_> {
                 .rels
                 .iter()
                 .filter(|r| rel.as_ref().is_none_or(|n| *n == r.name))
-                .flat_map(|r| r.cols.iter().filter(|c| c.name == col).map(move |c| (r, c)))
+                .flat_map(|r| {
+                    let reach = |c: &&Col| rel.is_some() || !r.hidden.contains(&c.name);
+                    r.cols.iter().filter(|c| c.name == col).filter(reach).map(move |c| (r, c))
+                })
                 .collect();
             match candidates.as_slice() {
                 [(r, c)] => {
@@ -1124,6 +1164,53 @@ fn merge_type(ty: &mut Option<String>, agree: &mut bool, next: Option<String>) {
 }
 
 /// A column read through its relation: NULL everywhere on the nullable side of an outer join.
+/// `JOIN … USING (c, …)`: the relation of the merged columns (the left side's column for
+/// an inner or left join, the right side's for a right join, the first not NULL of the two for
+/// a full join), hiding the sides' own from unqualified names; `None` when a name is not found
+/// once on each side.
+fn using(
+    scope: &mut Scope,
+    start: usize,
+    before: usize,
+    names: &[ObjectName],
+    left_outer: bool,
+    right_outer: bool,
+) -> Option<Rel> {
+    let mut merged = Vec::new();
+    let mut sides = Vec::new();
+    for n in names {
+        let [name] = <[String; 1]>::try_from(object_name(n)).ok()?;
+        let find = |range: std::ops::Range<usize>| {
+            let mut found = scope.rels[range.clone()].iter().enumerate().flat_map(|(i, r)| {
+                let at = range.start + i;
+                r.cols.iter().filter(|c| c.name == name).map(move |c| (at, through(r, c)))
+            });
+            match (found.next(), found.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        };
+        let (l, lc) = find(start..before)?;
+        let (r, rc) = find(before..scope.rels.len())?;
+        let ty = if lc.ty == rc.ty { lc.ty.clone() } else { None };
+        let null = match (left_outer, right_outer) {
+            // The equality rejects NULL on both sides.
+            (false, false) => Null::No,
+            (false, true) => lc.null.clone(),
+            (true, false) => rc.null.clone(),
+            (true, true) if lc.null == Null::No || rc.null == Null::No => Null::No,
+            (true, true) => strict(&[&lc.null, &rc.null]),
+        };
+        merged.push(Col { name: name.clone(), ty, null });
+        sides.push((l, r, name));
+    }
+    for (l, r, name) in sides {
+        scope.rels[l].hidden.push(name.clone());
+        scope.rels[r].hidden.push(name);
+    }
+    Some(Rel::new(String::new(), "the USING columns".to_owned(), merged, true))
+}
+
 fn through(r: &Rel, c: &Col) -> Col {
     let null = match (&r.outer, &c.null) {
         (Some(why), Null::No | Null::Unknown) => Null::Yes(why.clone()),

@@ -401,3 +401,42 @@ fn set_returning_functions_give_their_columns() {
     assert!(infer("SELECT t FROM books b, unnest(b.tgs) t").is_err());
     assert!(infer("SELECT x, anything FROM my_rows(1) x").is_ok());
 }
+
+#[test]
+fn using_merges_the_columns_it_names() {
+    let by_author = "(SELECT author_id AS id, title FROM books) b";
+    assert_eq!(
+        shape(&format!("SELECT * FROM authors a JOIN {by_author} USING (id)")),
+        "id int8, name text, born date?, title text"
+    );
+    assert_eq!(
+        shape(&format!("SELECT * FROM authors a LEFT JOIN {by_author} USING (id)")),
+        "id int8, name text, born date?, title text?"
+    );
+    assert_eq!(
+        shape(&format!("SELECT id, b.id, a.id FROM authors a RIGHT JOIN {by_author} USING (id)")),
+        "id int8, id int8, id int8?"
+    );
+    assert_eq!(
+        shape(&format!("SELECT id FROM authors a FULL JOIN {by_author} USING (id)")),
+        "id int8"
+    );
+    assert_eq!(
+        shape("SELECT id FROM members m FULL JOIN (SELECT nick AS id FROM members) n USING (id)"),
+        "id _"
+    );
+    let nicks = "(SELECT nick AS id FROM members)";
+    assert_eq!(
+        shape(&format!("SELECT id FROM {nicks} m FULL JOIN {nicks} n USING (id)")),
+        "id text?"
+    );
+    // A comma binds looser than the join: `x` is not the right join's nullable side.
+    assert_eq!(
+        shape(
+            "SELECT x.name, b.title FROM authors x, books b RIGHT JOIN loans l ON l.book_id = b.id"
+        ),
+        "name text, title text?"
+    );
+    // Not on both sides once: left open, no false error.
+    assert!(infer("SELECT id FROM authors a JOIN books b USING (nope)").is_ok());
+}
