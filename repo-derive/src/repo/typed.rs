@@ -14,7 +14,7 @@ use crate::check::entity::{accepted_types, is_option, option_inner, rust_type as
 use crate::check::infer::{self, Col, Null};
 use crate::check::schema::Catalog;
 use crate::diag::{Errors, pretty};
-use crate::template::Expanded;
+use crate::template::{Bind, Expanded};
 
 /// What the typing needs: the catalog, and the entity's field types by column.
 pub(crate) struct Typing<'a> {
@@ -47,7 +47,14 @@ pub(super) fn check(
     };
     check_params(m, x, &typed.params, errors);
     check_not_null(m, x, &typed.not_null, errors);
-    let params = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
+    // A batch's arrays (`<<unnest>>`) are prepared with the types of their Rust elements, which
+    // decide what PostgreSQL describes; the statement casts them where the column differs.
+    let params = (1..=x.binds.len())
+        .map(|n| match x.binds[n - 1] {
+            Bind::Column { .. } => None,
+            _ => typed.params.get(&n).map(|p| p.0.clone()),
+        })
+        .collect();
     let Some(mut cols) = typed.columns else { return Checked { columns: None, params } };
     let listed = cols.clone();
     let row = match &m.returns {
@@ -230,7 +237,7 @@ fn check_params(
 ) {
     let name = &m.item.sig.ident;
     for (n, (pg, because)) in params {
-        let Some(crate::template::Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
+        let Some(Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
         let Some(a) = m.args.iter().find(|a| a.ident == arg) else { continue };
         let Some(accepted) = arg_accepted(&a.ty) else { continue };
         if pg.starts_with("enum:") || accepted.contains(pg) {
