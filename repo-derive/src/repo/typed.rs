@@ -204,7 +204,7 @@ fn check_not_null(
 ) {
     let name = &m.item.sig.ident;
     for (n, column) in not_null {
-        let Some(crate::template::Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
+        let Some(Bind::Arg(arg)) = x.binds.get(n - 1) else { continue };
         let Some(a) = m.args.iter().find(|a| a.ident == arg) else { continue };
         let ty = match &a.ty {
             Type::Reference(r) => &*r.elem,
