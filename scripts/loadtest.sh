@@ -6,7 +6,8 @@
 # then startup time (exec -> first /health answer), stripped binary size, RSS idle and under load.
 # Needs wrk (installed from Debian packages when missing). DURATION=10s (each wrk run) and ROUNDS=3
 # (alternations of the two servers per cell) by default. The per-IP rate limit is raised so that
-# it runs on every request (batches of tokens from Redis) without tripping.
+# it runs on every request (batches of tokens from Redis) without tripping, and the database
+# queue bound (DATABASE_MAX_QUEUED) above the 400 connections, as the yardstick queues them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -32,7 +33,7 @@ launch() {
   [ "${1:-}" = isolated ] && isolate=(setsid)
   DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/catcat_load REDIS_URL=redis://127.0.0.1:6379 REDIS_PREFIX="load$$:" \
     NATS_URL=nats://127.0.0.1:4222 NATS_PREFIX="load$$." PORT=18081 RUST_LOG=warn,catcat_api::infra::sms=info \
-    ADMIN_PHONE=+8610000000001 ADMIN_PASSWORD=load-admin-1 DATABASE_POOL_SIZE=32 \
+    ADMIN_PHONE=+8610000000001 ADMIN_PASSWORD=load-admin-1 DATABASE_POOL_SIZE=32 DATABASE_MAX_QUEUED=1024 \
     RATE_LIMIT_IP="${ip_limit:-1000000000/60}" RATE_LIMIT_AUTH_PHONE=1000/60 RATE_LIMIT_AUTH_IP=1000/60 \
     "${isolate[@]}" "$target/release/catcat-api" serve >"$log" 2>&1 &
   api_pid=$!

@@ -64,6 +64,10 @@ pub struct Config {
     /// Connections per replica
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
+    /// Database calls that may wait for a connection beyond the pool's size; one more is
+    /// refused at once with 503 and Retry-After (database work is shed, not queued)
+    #[arg(long, env = "DATABASE_MAX_QUEUED", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub database_max_queued: u32,
     /// Milliseconds a statement may run before PostgreSQL cancels it (0: no limit); migrations
     /// are exempt
     #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use repo_runtime::SheddingPool;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_postgres::NoTls;
@@ -239,7 +240,7 @@ impl Application {
         let payments =
             payments.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         let state = AppState::new(crate::state::Shared {
-            pool,
+            pool: SheddingPool::new(pool, config.database_max_queued as usize),
             kv,
             cache,
             tokens: Tokens::new(
@@ -306,7 +307,7 @@ impl Application {
         let verifying = state.clone();
         tokio::spawn(async move {
             let t = std::time::Instant::now();
-            match crate::repos::verify_all(&verifying.pool).await {
+            match crate::repos::verify_all(verifying.pool.pool()).await {
                 Ok(report) if report.is_ok() => {
                     verifying.verified.store(true, Ordering::SeqCst);
                     tracing::info!(
@@ -388,7 +389,7 @@ impl Application {
             let _ = stop.send(true);
             let _ = keeper.await;
         }
-        pool.close();
+        pool.pool().close();
         result
     }
 }

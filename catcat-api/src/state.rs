@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use deadpool_postgres::Pool;
+use repo_runtime::SheddingPool;
 
 use crate::config::Config;
 use crate::infra::cache::Cache;
@@ -38,7 +38,9 @@ impl std::ops::Deref for AppState {
 #[derive(Debug)]
 pub struct Shared {
     /// PostgreSQL.
-    pub pool: Pool,
+    /// The database: a call that finds [`Config::database_max_queued`] others waiting for a
+    /// connection is refused at once (503, `overloaded`).
+    pub pool: SheddingPool,
     /// Redis or the in-process store.
     pub kv: Kv,
     /// The in-process cache tier and its invalidation channel.

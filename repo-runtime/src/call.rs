@@ -101,6 +101,10 @@ macro_rules! acquire {
     ($source:expr) => {
         match $source {
             Source::Pool(pool) => Conn::pooled(pool.get().await.map_err($crate::Error::from)?),
+            Source::Shedding(shedding) => {
+                shedding.admit()?;
+                Conn::pooled(shedding.pool().get().await.map_err($crate::Error::from)?)
+            }
             other => Conn::borrowed(other),
         }
     };

@@ -8,7 +8,7 @@ use tokio_postgres::error::{DbError, SqlState};
 ///
 /// Services map these variants to responses without matching on message text: a
 /// [`Error::UniqueViolation`] is a conflict, [`Error::NotFound`] is a missing object,
-/// [`Error::PoolTimeout`] means the database is saturated, and so on.
+/// [`Error::PoolTimeout`] and [`Error::Overloaded`] mean the database is saturated, and so on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -63,6 +63,13 @@ pub enum Error {
     /// No pooled connection became free within the pool's wait timeout.
     #[error("timed out waiting for a database connection from the pool")]
     PoolTimeout,
+    /// A [`SheddingPool`](crate::SheddingPool) refused the call at once: as many callers as it
+    /// allows already wait for a connection.
+    #[error("the database is saturated: {queued} calls already wait for a connection")]
+    Overloaded {
+        /// Callers waiting when this one was refused.
+        queued: usize,
+    },
     /// The pool could not hand out a connection for another reason (closed, misconfigured).
     #[error("database pool error: {0}")]
     Pool(String),

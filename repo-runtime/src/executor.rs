@@ -27,6 +27,8 @@ pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 pub enum Source<'a> {
     /// A pool: check out a connection per call.
     Pool(&'a deadpool_postgres::Pool),
+    /// A pool that refuses a checkout at once when too many already wait.
+    Shedding(&'a SheddingPool),
     /// A pooled connection (statements cached per connection).
     Pooled(&'a deadpool_postgres::ClientWrapper),
     /// A transaction on a pooled connection (statements cached per connection).
@@ -41,6 +43,7 @@ impl std::fmt::Debug for Source<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Pool(_) => "Source::Pool",
+            Self::Shedding(_) => "Source::Shedding",
             Self::Pooled(_) => "Source::Pooled",
             Self::PooledTransaction(_) => "Source::PooledTransaction",
             Self::Client(_) => "Source::Client",
@@ -98,6 +101,94 @@ impl Executor for deadpool_postgres::ClientWrapper {
 impl Executor for deadpool_postgres::Transaction<'_> {
     fn source(&self) -> Source<'_> {
         Source::PooledTransaction(self)
+    }
+}
+
+/// A pool that sheds load instead of queueing it: a checkout that finds `max_queued` callers
+/// already waiting for a connection (beyond the pool's size) fails at once with
+/// [`Error::Overloaded`], which a service answers with 503 and `Retry-After`, instead of
+/// joining a queue that only the pool's wait timeout bounds. A repository runs over it as over
+/// the pool (`PgUsers::new(&shedding)`), and so does [`transaction`](crate::transaction).
+///
+/// The count of waiting callers is read from the pool without a lock, so under a burst a few
+/// more than `max_queued` can join the queue; the pool's wait timeout still bounds their wait.
+///
+/// ```no_run
+/// # fn demo(pool: deadpool_postgres::Pool) {
+/// let db = repo_runtime::SheddingPool::new(pool, 256);
+/// assert_eq!(db.queued(), 0);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SheddingPool {
+    pool: deadpool_postgres::Pool,
+    max_queued: usize,
+}
+
+impl SheddingPool {
+    /// Over `pool`, refusing a checkout while `max_queued` callers wait for a connection.
+    pub fn new(pool: deadpool_postgres::Pool, max_queued: usize) -> Self {
+        Self { pool, max_queued }
+    }
+
+    /// The pool underneath (its status, its own checkouts, which are not shed).
+    pub fn pool(&self) -> &deadpool_postgres::Pool {
+        &self.pool
+    }
+
+    /// How many callers wait for a connection now: those beyond the pool's maximum size.
+    pub fn queued(&self) -> usize {
+        let s = self.pool.status();
+        // Callers holding or awaiting a connection, less those the pool can serve.
+        (s.size - s.available + s.waiting).saturating_sub(s.max_size)
+    }
+
+    /// `Err(Overloaded)` when a checkout now would join a full queue.
+    #[doc(hidden)]
+    pub fn admit(&self) -> Result<()> {
+        let queued = self.queued();
+        if queued >= self.max_queued { Err(Error::Overloaded { queued }) } else { Ok(()) }
+    }
+
+    /// Checks out a connection, or refuses at once ([`Error::Overloaded`]) when the queue is
+    /// full.
+    pub async fn get(&self) -> Result<deadpool_postgres::Object> {
+        self.admit()?;
+        self.pool.get().await.map_err(Error::from)
+    }
+}
+
+impl std::fmt::Debug for SheddingPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SheddingPool")
+            .field("status", &self.pool.status())
+            .field("max_queued", &self.max_queued)
+            .finish()
+    }
+}
+
+impl Executor for SheddingPool {
+    fn source(&self) -> Source<'_> {
+        Source::Shedding(self)
+    }
+}
+
+/// What a connection is checked out of for a [`transaction`](crate::transaction): a pool, or
+/// a [`SheddingPool`] (which may refuse at once).
+pub trait Checkout: Sync {
+    /// Checks out a connection.
+    fn checkout(&self) -> impl Future<Output = Result<deadpool_postgres::Object>> + Send;
+}
+
+impl Checkout for deadpool_postgres::Pool {
+    async fn checkout(&self) -> Result<deadpool_postgres::Object> {
+        self.get().await.map_err(Error::from)
+    }
+}
+
+impl Checkout for SheddingPool {
+    async fn checkout(&self) -> Result<deadpool_postgres::Object> {
+        self.get().await
     }
 }
 
@@ -202,6 +293,7 @@ impl<'a> Conn<'a> {
         Ok(Self {
             inner: match source {
                 Source::Pool(pool) => Inner::Pooled(pool.get().await.map_err(Error::from)?),
+                Source::Shedding(shedding) => Inner::Pooled(shedding.get().await?),
                 other => Inner::Borrowed(other),
             },
         })
@@ -224,7 +316,9 @@ impl<'a> Conn<'a> {
             Inner::Borrowed(Source::PooledTransaction(t)) => Target::CachedTx(t),
             Inner::Borrowed(Source::Client(c)) => Target::Client(c),
             Inner::Borrowed(Source::Transaction(t)) => Target::Tx(t),
-            Inner::Borrowed(Source::Pool(_)) => unreachable!("a pool is checked out in acquire"),
+            Inner::Borrowed(Source::Pool(_) | Source::Shedding(_)) => {
+                unreachable!("a pool is checked out in acquire")
+            }
         }
     }
 

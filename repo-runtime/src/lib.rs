@@ -57,7 +57,7 @@ mod verify;
 
 pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
-pub use executor::{CachedClient, Executor, Uncached, connect};
+pub use executor::{CachedClient, Checkout, Executor, SheddingPool, Uncached, connect};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
 pub use row::{Entity, FromRow, UnnestType};
 pub use stream::{Page, Rows};

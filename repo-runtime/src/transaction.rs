@@ -29,12 +29,13 @@ use crate::Error;
 /// .await?;
 /// # Ok(()) }
 /// ```
-pub async fn transaction<T, E, F>(pool: &deadpool_postgres::Pool, work: F) -> Result<T, E>
+pub async fn transaction<T, E, F, P>(pool: &P, work: F) -> Result<T, E>
 where
+    P: crate::Checkout + ?Sized,
     F: for<'t, 'c> AsyncFnOnce(&'t deadpool_postgres::Transaction<'c>) -> Result<T, E>,
     E: From<Error>,
 {
-    let mut client = pool.get().await.map_err(Error::from)?;
+    let mut client = pool.checkout().await?;
     let tx = client.transaction().await.map_err(Error::from)?;
     let value = work(&tx).await?;
     tx.commit().await.map_err(Error::from)?;

@@ -155,3 +155,31 @@ async fn the_transaction_helper_commits_on_ok_and_rolls_back_on_err() {
     assert_eq!(books.count().await.unwrap(), 2, "book 3 was rolled back with the failure");
     assert!(books.get(3).await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shedding_pool_refuses_at_once_beyond_its_queue() {
+    let db = db().await;
+    let shedding = repo_runtime::SheddingPool::new(db.pool(1, Duration::from_secs(5)), 1);
+    let books = PgBookRepository::new(&shedding);
+    books.insert(&book(1)).await.unwrap();
+    let held = shedding.pool().get().await.unwrap();
+    let waiting = books.count();
+    let refused = async {
+        while shedding.queued() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let started = std::time::Instant::now();
+        let call = books.get(1).await;
+        let tx = repo_runtime::transaction(&shedding, async |_| Ok::<_, Error>(())).await;
+        let took = started.elapsed();
+        drop(held);
+        (call, tx, took)
+    };
+    let (count, (call, tx, took)) = tokio::join!(waiting, refused);
+    assert!(matches!(call, Err(Error::Overloaded { queued: 1 })), "{call:?}");
+    assert!(matches!(tx, Err(Error::Overloaded { queued: 1 })), "{tx:?}");
+    assert!(took < Duration::from_secs(1), "refused after {took:?}, not at once");
+    assert_eq!(count.unwrap(), 1, "the queued call ran once the connection was free");
+    assert_eq!(shedding.queued(), 0);
+    assert!(books.get(1).await.unwrap().is_some());
+}

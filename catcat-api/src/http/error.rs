@@ -219,6 +219,7 @@ impl From<repo_runtime::Error> for ApiError {
             repo_runtime::Error::PoolTimeout | repo_runtime::Error::Connection(_) => {
                 Self::Unavailable(e.into())
             }
+            repo_runtime::Error::Overloaded { .. } => Self::Overloaded,
             other => Self::Internal(other.into()),
         }
     }

@@ -39,8 +39,8 @@ pub(crate) struct Readiness {
 
 #[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, migrations and verified repositories; `cache: false` means degraded (Redis is down: reads go to PostgreSQL)", body = Readiness), (status = 503, description = "a required check failed or the replica is draining; `data` says which", body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
-    let database = state.pool.get().await.is_ok();
-    let migrations = database && crate::migrate::is_current(&state.pool).await;
+    let database = state.pool.pool().get().await.is_ok();
+    let migrations = database && crate::migrate::is_current(state.pool.pool()).await;
     let r = Readiness {
         accepting: state.is_accepting(),
         verified: state.verified.load(std::sync::atomic::Ordering::SeqCst),

@@ -152,6 +152,6 @@ where
 }
 
 async fn metrics(axum::extract::State(s): axum::extract::State<AppState>) -> String {
-    crate::telemetry_metrics::record_pool(&s.pool);
+    crate::telemetry_metrics::record_pool(s.pool.pool());
     s.metrics.render()
 }

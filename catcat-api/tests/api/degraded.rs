@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::support::{Cuttable, TestApp, phone, redis_url};
 
@@ -122,6 +122,40 @@ async fn beyond_its_bound_a_replica_sheds_load_at_once_and_health_still_answers(
     }
     let (s, _) = app.call("GET", "/health", None, None).await;
     assert_eq!(s, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_work_beyond_its_queue_is_refused_at_once_and_the_queued_call_completes() {
+    let app = TestApp::spawn_with(|c| {
+        c.database_pool_size = 1;
+        c.database_max_queued = 1;
+    })
+    .await;
+    let (token, _, _) = app.register(&phone()).await;
+    let (s, _) = app.call("GET", "/api/users/me", Some(&token), None).await;
+    assert_eq!(s, 200);
+    // The one connection, held: the next database call waits for it.
+    let held = app.state.pool.pool().get().await.unwrap();
+    let queued = app.call("GET", "/api/users/me", Some(&token), None);
+    let refused = async {
+        while app.state.pool.queued() < 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let t = Instant::now();
+        let answer = app.raw("GET", "/api/users/me", Some(&token), &[], None).await;
+        let took = t.elapsed();
+        drop(held);
+        (answer, took)
+    };
+    let ((s, body), ((status, headers, refusal), took)) = tokio::join!(queued, refused);
+    let refusal: Value = serde_json::from_slice(&refusal).unwrap();
+    assert_eq!(status, 503, "{refusal}");
+    assert_eq!(refusal["error"], "overloaded", "{refusal}");
+    assert_eq!(headers.get("retry-after").unwrap(), "1");
+    // The pool's own wait is 2 s: this did not wait for it.
+    assert!(took < Duration::from_secs(1), "refused after {took:?}, not at once");
+    assert_eq!(s, 200, "the queued call completes once the connection is free: {body}");
+    assert_eq!(app.state.pool.queued(), 0);
 }
 
 #[tokio::test]

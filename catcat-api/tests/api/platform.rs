@@ -121,7 +121,7 @@ async fn three_replicas_starting_at_once_migrate_once() {
         "{:?}",
         apps.iter().filter_map(|a| a.as_ref().err()).collect::<Vec<_>>()
     );
-    let pool = apps[0].as_ref().unwrap().state().pool.clone();
+    let pool = apps[0].as_ref().unwrap().state().pool.pool().clone();
     let applied = catcat_api::migrate::is_current(&pool).await;
     assert!(applied);
     let client = pool.get().await.unwrap();

@@ -115,6 +115,7 @@ pub(crate) fn config(db_url: &str, sms_url: &str, stripe_url: &str) -> Config {
         port: 0,
         database_url: SecretString::from(db_url),
         database_pool_size: 8,
+        database_max_queued: 256,
         database_statement_timeout_ms: 5000,
         redis_url: Some(SecretString::from(redis_url())),
         redis_prefix: format!("{}:", unique("catcat_test")),
