@@ -102,8 +102,10 @@ macro_rules! acquire {
         match $source {
             Source::Pool(pool) => Conn::pooled(pool.get().await.map_err($crate::Error::from)?),
             Source::Shedding(shedding) => {
-                shedding.admit()?;
-                Conn::pooled(shedding.pool().get().await.map_err($crate::Error::from)?)
+                let waiting = shedding.enter()?;
+                let object = shedding.pool().get().await.map_err($crate::Error::from)?;
+                drop(waiting);
+                Conn::pooled(object)
             }
             other => Conn::borrowed(other),
         }

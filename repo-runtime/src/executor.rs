@@ -105,13 +105,13 @@ impl Executor for deadpool_postgres::Transaction<'_> {
 }
 
 /// A pool that sheds load instead of queueing it: a checkout that finds `max_queued` callers
-/// already waiting for a connection (beyond the pool's size) fails at once with
-/// [`Error::Overloaded`], which a service answers with 503 and `Retry-After`, instead of
-/// joining a queue that only the pool's wait timeout bounds. A repository runs over it as over
-/// the pool (`PgUsers::new(&shedding)`), and so does [`transaction`](crate::transaction).
+/// already waiting for a connection fails at once with [`Error::Overloaded`], which a service
+/// answers with 503 and `Retry-After`, instead of joining a queue that only the pool's wait
+/// timeout bounds. A repository runs over it as over the pool (`PgUsers::new(&shedding)`), and
+/// so does [`transaction`](crate::transaction).
 ///
-/// The count of waiting callers is read from the pool without a lock, so under a burst a few
-/// more than `max_queued` can join the queue; the pool's wait timeout still bounds their wait.
+/// The waiting callers are counted by one atomic counter shared by the clones (a checkout that
+/// finds an idle connection passes through it at once); nothing is locked on the way.
 ///
 /// ```no_run
 /// # fn demo(pool: deadpool_postgres::Pool) {
@@ -123,12 +123,24 @@ impl Executor for deadpool_postgres::Transaction<'_> {
 pub struct SheddingPool {
     pool: deadpool_postgres::Pool,
     max_queued: usize,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// A caller counted as waiting until this is dropped.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl SheddingPool {
     /// Over `pool`, refusing a checkout while `max_queued` callers wait for a connection.
     pub fn new(pool: deadpool_postgres::Pool, max_queued: usize) -> Self {
-        Self { pool, max_queued }
+        Self { pool, max_queued, waiting: Default::default() }
     }
 
     /// The pool underneath (its status, its own checkouts, which are not shed).
@@ -136,24 +148,23 @@ impl SheddingPool {
         &self.pool
     }
 
-    /// How many callers wait for a connection now: those beyond the pool's maximum size.
+    /// How many callers wait for a connection now.
     pub fn queued(&self) -> usize {
-        let s = self.pool.status();
-        // Callers holding or awaiting a connection, less those the pool can serve.
-        (s.size - s.available + s.waiting).saturating_sub(s.max_size)
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// `Err(Overloaded)` when a checkout now would join a full queue.
+    /// Counts the caller as waiting, or `Err(Overloaded)` when the queue is full.
     #[doc(hidden)]
-    pub fn admit(&self) -> Result<()> {
-        let queued = self.queued();
-        if queued >= self.max_queued { Err(Error::Overloaded { queued }) } else { Ok(()) }
+    pub fn enter(&self) -> Result<Waiting<'_>> {
+        let queued = self.waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let waiting = Waiting(&self.waiting);
+        if queued >= self.max_queued { Err(Error::Overloaded { queued }) } else { Ok(waiting) }
     }
 
     /// Checks out a connection, or refuses at once ([`Error::Overloaded`]) when the queue is
     /// full.
     pub async fn get(&self) -> Result<deadpool_postgres::Object> {
-        self.admit()?;
+        let _waiting = self.enter()?;
         self.pool.get().await.map_err(Error::from)
     }
 }
@@ -162,6 +173,7 @@ impl std::fmt::Debug for SheddingPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SheddingPool")
             .field("status", &self.pool.status())
+            .field("queued", &self.queued())
             .field("max_queued", &self.max_queued)
             .finish()
     }
