@@ -271,16 +271,24 @@ pub(crate) struct Expansion {
 /// At most this many statements per method (4 conditions).
 pub(crate) const MAX_VARIANTS: usize = 16;
 
-/// The conditions of a template, and which one governs each piece.
-type Blocks = (Vec<Condition>, Vec<Option<usize>>);
+/// Whether a piece of a template is in every statement, in those where a condition holds, or
+/// in none (the `<<if>>`/`<</if>>` markers themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Governed {
+    Always,
+    By(usize),
+    Marker,
+}
 
-/// Which condition governs each piece: `None` for always, `Some(usize::MAX)` for the
-/// `<<if>>`/`<</if>>` markers themselves.
+/// The conditions of a template, and what governs each piece.
+type Blocks = (Vec<Condition>, Vec<Governed>);
+
+/// Which condition governs each piece.
 fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Diag>> {
     let mut conditions: Vec<Condition> = Vec::new();
     let mut governs = Vec::with_capacity(pieces.len());
     let mut errors = Vec::new();
-    let mut open: Option<(usize, String)> = None;
+    let mut open: Option<(Option<usize>, String)> = None;
     // Clauses opened inside another (already reported), so their `<</if>>` is no stray.
     let mut nested = 0usize;
     for piece in pieces {
@@ -292,11 +300,11 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                     "close the first clause with `<</if>>` before opening the next; two conditions on one clause can be two clauses",
                 ));
                 nested += 1;
-                governs.push(Some(usize::MAX));
+                governs.push(Governed::Marker);
             }
             Piece::Placeholder(p) if p.name == "/if" && nested > 0 => {
                 nested -= 1;
-                governs.push(Some(usize::MAX));
+                governs.push(Governed::Marker);
             }
             Piece::Placeholder(p) if p.name == "if" => {
                 let cond = p.arg.clone().unwrap_or_default();
@@ -332,8 +340,9 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                         None
                     }
                 };
-                open = Some((index.unwrap_or(usize::MAX), p.raw.clone()));
-                governs.push(Some(usize::MAX));
+                // A condition not understood is reported; its clause is in no statement.
+                open = Some((index, p.raw.clone()));
+                governs.push(Governed::Marker);
             }
             Piece::Placeholder(p) if p.name == "/if" => {
                 if open.take().is_none() {
@@ -342,9 +351,13 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                         "open the clause with `<<if some(arg)>>`, or remove the `<</if>>`",
                     ));
                 }
-                governs.push(Some(usize::MAX));
+                governs.push(Governed::Marker);
             }
-            _ => governs.push(open.as_ref().map(|(i, _)| *i)),
+            _ => governs.push(match &open {
+                None => Governed::Always,
+                Some((Some(i), _)) => Governed::By(*i),
+                Some((None, _)) => Governed::Marker,
+            }),
         }
     }
     if let Some((_, raw)) = open {
@@ -434,9 +447,9 @@ pub(crate) fn expand(
             .iter()
             .zip(&governs)
             .filter(|(_, g)| match g {
-                None => true,
-                Some(usize::MAX) => false,
-                Some(i) => mask >> i & 1 == 1,
+                Governed::Always => true,
+                Governed::Marker => false,
+                Governed::By(i) => mask >> i & 1 == 1,
             })
             .map(|(p, _)| p.clone())
             .collect();
