@@ -1,8 +1,8 @@
 //! The placeholder expansions: one statement from one variant of a template.
 
 use super::{
-    ArgInfo, ArgKind, Bind, Diag, EntityInfo, Expanded, FieldInfo, PLACEHOLDERS, Piece,
-    Placeholder, did_you_mean, list, quote_ident, quote_table,
+    ArgInfo, ArgKind, Bind, Diag, EntityInfo, Expanded, FieldInfo, Kind, Piece, Placeholder,
+    did_you_mean, list, quote_ident, quote_table,
 };
 
 /// Expands one variant of a template (optional clauses already resolved) into a statement.
@@ -22,7 +22,8 @@ pub(super) fn expand_variant(
     };
     // Batch columns are numbered first so their explicit array types are a prefix of the
     // parameter types; `<<where:auto>>` takes the arguments nothing else uses, so it comes last.
-    let is_unnest = |p: &Piece| matches!(p, Piece::Placeholder(ph) if ph.name == "unnest");
+    let is_unnest =
+        |p: &Piece| matches!(p, Piece::Placeholder(ph) if Kind::of(&ph.name) == Some(Kind::Unnest));
     let is_auto = |p: &Piece| matches!(p, Piece::Placeholder(ph) if ph.name == "where" && ph.arg.as_deref() == Some("auto"));
     let mut out: Vec<String> = vec![String::new(); pieces.len()];
     for pass in 0..3 {
@@ -304,17 +305,17 @@ impl Expander<'_> {
     }
 
     fn placeholder(&mut self, p: &Placeholder) -> String {
-        let Some((_, valid)) = PLACEHOLDERS.iter().find(|(n, _)| *n == p.name) else {
+        let Some(kind) = Kind::of(&p.name) else {
             self.errors.push(super::unknown_placeholder(p));
             return String::new();
         };
-        self.check_options(p, valid);
-        match p.name.as_str() {
-            "table" => {
+        self.check_options(p, kind.options());
+        match kind {
+            Kind::Table => {
                 self.no_arg(p, &[]);
                 quote_table(&self.entity.table)
             }
-            "columns" => {
+            Kind::Columns => {
                 self.no_arg(p, &["auto"]);
                 let prefix = self
                     .option(p, "prefix")
@@ -327,13 +328,13 @@ impl Expander<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             }
-            "returning" => {
+            Kind::Returning => {
                 self.no_arg(p, &[]);
                 let fields = self.selected(p, false);
                 let cols: Vec<String> = fields.iter().map(|f| quote_ident(&f.column)).collect();
                 format!("RETURNING {}", cols.join(", "))
             }
-            "values" => {
+            Kind::Values => {
                 let fields = self.selected(p, false);
                 let Some(arg) = self.entity_arg(p, ArgKind::Entity) else { return String::new() };
                 let params: Vec<String> = fields
@@ -347,7 +348,7 @@ impl Expander<'_> {
                     .collect();
                 params.join(", ")
             }
-            "set" => {
+            Kind::Set => {
                 let fields = self.selected(p, true);
                 let Some(arg) = self.entity_arg(p, ArgKind::Entity) else { return String::new() };
                 if fields.is_empty() {
@@ -365,7 +366,7 @@ impl Expander<'_> {
                     .collect();
                 sets.join(", ")
             }
-            "unnest" => {
+            Kind::Unnest => {
                 let fields = self.selected(p, false);
                 let Some(arg) = self.entity_arg(p, ArgKind::EntitySlice) else {
                     return String::new();
@@ -384,7 +385,7 @@ impl Expander<'_> {
                     .collect();
                 format!("SELECT * FROM UNNEST({})", params.join(", "))
             }
-            "where" => match p.arg.as_deref() {
+            Kind::Where => match p.arg.as_deref() {
                 Some("id") => self.where_id(p),
                 other => {
                     let found = other.map(|o| format!(" (found `:{o}`)")).unwrap_or_default();
@@ -395,31 +396,30 @@ impl Expander<'_> {
                     String::new()
                 }
             },
-            "orderby" => self.orderby(p),
-            "limit" => {
+            Kind::OrderBy => self.orderby(p),
+            Kind::Limit => {
                 self.no_arg(p, &[]);
                 self.limit(p)
             }
-            "offset" => {
+            Kind::Offset => {
                 self.no_arg(p, &[]);
                 self.offset(p)
             }
-            "paginate" => {
+            Kind::Paginate => {
                 self.no_arg(p, &[]);
                 let limit = self.limit(p);
                 let offset = self.offset(&Placeholder { options: Vec::new(), ..p.clone() });
                 format!("{limit} {offset}")
             }
-            "count" => {
+            Kind::Count => {
                 self.no_arg(p, &[]);
                 "COUNT(*)".to_owned()
             }
-            "total" => {
+            Kind::Total => {
                 self.no_arg(p, &[]);
                 self.has_total = true;
                 "COUNT(*) OVER ()".to_owned()
             }
-            _ => unreachable!("every name in PLACEHOLDERS has an expansion"),
         }
     }
 

@@ -86,22 +86,81 @@ pub(crate) struct Expanded {
     pub has_total: bool,
 }
 
-/// Every placeholder name with the options it takes.
-pub(crate) const PLACEHOLDERS: &[(&str, &[&str])] = &[
-    ("table", &[]),
-    ("columns", &["exclude", "only", "prefix"]),
-    ("values", &["exclude", "only"]),
-    ("set", &["exclude", "only"]),
-    ("where", &[]),
-    ("orderby", &["desc"]),
-    ("limit", &["count"]),
-    ("offset", &["count"]),
-    ("paginate", &["count"]),
-    ("count", &[]),
-    ("total", &[]),
-    ("returning", &["exclude", "only"]),
-    ("unnest", &["exclude", "only"]),
-];
+/// The placeholders a template can hold (beside the `<<if>>`/`<</if>>` markers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Table,
+    Columns,
+    Values,
+    Set,
+    Where,
+    OrderBy,
+    Limit,
+    Offset,
+    Paginate,
+    Count,
+    Total,
+    Returning,
+    Unnest,
+}
+
+impl Kind {
+    /// Every placeholder, in the order help lists them.
+    pub(crate) const ALL: [Kind; 13] = [
+        Kind::Table,
+        Kind::Columns,
+        Kind::Values,
+        Kind::Set,
+        Kind::Where,
+        Kind::OrderBy,
+        Kind::Limit,
+        Kind::Offset,
+        Kind::Paginate,
+        Kind::Count,
+        Kind::Total,
+        Kind::Returning,
+        Kind::Unnest,
+    ];
+
+    /// Its name in a template.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Table => "table",
+            Kind::Columns => "columns",
+            Kind::Values => "values",
+            Kind::Set => "set",
+            Kind::Where => "where",
+            Kind::OrderBy => "orderby",
+            Kind::Limit => "limit",
+            Kind::Offset => "offset",
+            Kind::Paginate => "paginate",
+            Kind::Count => "count",
+            Kind::Total => "total",
+            Kind::Returning => "returning",
+            Kind::Unnest => "unnest",
+        }
+    }
+
+    /// The `--options` it takes.
+    pub(crate) fn options(self) -> &'static [&'static str] {
+        match self {
+            Kind::Columns => &["exclude", "only", "prefix"],
+            Kind::Values | Kind::Set | Kind::Returning | Kind::Unnest => &["exclude", "only"],
+            Kind::OrderBy => &["desc"],
+            Kind::Limit | Kind::Offset | Kind::Paginate => &["count"],
+            Kind::Table | Kind::Where | Kind::Count | Kind::Total => &[],
+        }
+    }
+
+    /// The placeholder named `name`, if there is one.
+    pub(crate) fn of(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    fn names() -> impl Iterator<Item = &'static str> + Clone {
+        Kind::ALL.into_iter().map(Kind::name)
+    }
+}
 
 /// The closest candidate to `word`, if one is close enough to be a likely typo.
 pub(crate) fn suggest<'a>(
@@ -380,10 +439,10 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
 }
 
 fn unknown_placeholder(p: &Placeholder) -> Diag {
-    let hint = did_you_mean(&p.name, PLACEHOLDERS.iter().map(|(n, _)| *n));
+    let hint = did_you_mean(&p.name, Kind::names());
     Diag::new(
         format!("unknown placeholder `<<{}>>`", p.raw),
-        format!("{hint}valid placeholders: {}", list(PLACEHOLDERS.iter().map(|(n, _)| *n))),
+        format!("{hint}valid placeholders: {}", list(Kind::names())),
     )
 }
 
@@ -407,9 +466,7 @@ pub(crate) fn check_without_entity(template: &str, args: &[ArgInfo]) -> Vec<Diag
     for piece in &pieces {
         let d = match piece {
             Piece::Placeholder(p)
-                if p.name != "if"
-                    && p.name != "/if"
-                    && !PLACEHOLDERS.iter().any(|(n, _)| *n == p.name) =>
+                if p.name != "if" && p.name != "/if" && Kind::of(&p.name).is_none() =>
             {
                 unknown_placeholder(p)
             }

@@ -181,8 +181,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                             .count();
                         let shown = &template[i..i + 2 + name_len];
                         let name = shown[2..].split(':').next().unwrap_or_default();
-                        let known =
-                            name == "if" || super::PLACEHOLDERS.iter().any(|(n, _)| *n == name);
+                        let known = name == "if" || super::Kind::of(name).is_some();
                         // `price_cents<<status`: PostgreSQL's shift operator, written without
                         // the space that tells it from a placeholder.
                         let help = if c == b'<' && !known {
