@@ -815,35 +815,12 @@ impl Infer<'_> {
                 }
             }
             TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } => {
-                let exprs: Vec<&Expr> = args
-                    .args
-                    .iter()
-                    .filter_map(|a| match a {
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                        _ => None,
-                    })
-                    .collect();
-                let parts = object_name(name);
-                let fname = match parts.as_slice() {
-                    [n] | [_, n] if exprs.len() == args.args.len() => n.as_str(),
-                    _ => "",
-                };
-                self.set_returning_factor(fname, &exprs, alias, *with_ordinality, scope)?;
+                let (fname, exprs) = function_call(name, &args.args);
+                self.set_returning_factor(&fname, &exprs, alias, *with_ordinality, scope)?;
             }
             TableFactor::Function { name, args, with_ordinality, alias, .. } => {
-                let exprs: Vec<&Expr> = args
-                    .iter()
-                    .filter_map(|a| match a {
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                        _ => None,
-                    })
-                    .collect();
-                let parts = object_name(name);
-                let fname = match parts.as_slice() {
-                    [n] | [_, n] if exprs.len() == args.len() => n.as_str(),
-                    _ => "",
-                };
-                self.set_returning_factor(fname, &exprs, alias, *with_ordinality, scope)?;
+                let (fname, exprs) = function_call(name, args);
+                self.set_returning_factor(&fname, &exprs, alias, *with_ordinality, scope)?;
             }
             TableFactor::UNNEST {
                 alias, array_exprs, with_ordinality, with_offset: false, ..
@@ -1164,6 +1141,24 @@ fn merge_type(ty: &mut Option<String>, agree: &mut bool, next: Option<String>) {
 }
 
 /// A column read through its relation: NULL everywhere on the nullable side of an outer join.
+/// A function in FROM: its name (without its schema), and its arguments, when all are plain
+/// expressions (an empty name otherwise, which no modelled function has).
+fn function_call<'e>(name: &ObjectName, args: &'e [FunctionArg]) -> (String, Vec<&'e Expr>) {
+    let exprs: Vec<&Expr> = args
+        .iter()
+        .filter_map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let parts = object_name(name);
+    let fname = match parts.as_slice() {
+        [n] | [_, n] if exprs.len() == args.len() => n.clone(),
+        _ => String::new(),
+    };
+    (fname, exprs)
+}
+
 /// `JOIN … USING (c, …)`: the relation of the merged columns (the left side's column for
 /// an inner or left join, the right side's for a right join, the first not NULL of the two for
 /// a full join), hiding the sides' own from unqualified names; `None` when a name is not found
