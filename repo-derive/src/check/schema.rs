@@ -1,9 +1,10 @@
 //! A catalog of tables and columns built from the project's migrations, read in file order:
 //! `CREATE TABLE`, `ALTER TABLE … ADD/DROP/RENAME COLUMN, ALTER COLUMN … [DROP|SET] NOT NULL
-//! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM`, `CREATE DOMAIN` (a column of a domain has the
+//! / TYPE, RENAME TO`, `CREATE TYPE … AS ENUM` and `ALTER TYPE` (its values added and
+//! renamed, the type renamed), `CREATE DOMAIN` (a column of a domain has the
 //! domain's base type, and is NOT NULL when the domain is), `CREATE [OR REPLACE] [MATERIALIZED]
-//! VIEW` (its columns typed from its query, as statements are), `DROP TABLE` and `DROP VIEW`.
-//! Other statements (indexes, functions, grants, data) are skipped.
+//! VIEW` (its columns typed from its query, as statements are), unique indexes, `DROP TABLE`
+//! and `DROP VIEW`. Other statements (other indexes, functions, grants, data) are skipped.
 //!
 //! One piece: the statement splitter, the catalog and the loader serve one job (reading the
 //! migrations), and about a third of the file is their unit tests.
