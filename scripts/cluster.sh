@@ -259,7 +259,8 @@ done
 row "docker restart nats while booking" "150 orders" "$accepted answered 202, $retried retries" "saved (rows|distinct): $saved"
 
 # Scaling: the database-bound path with 1, 2 and 3 replicas at the same per-replica CPU limit
-# (0.5 CPU, the original's), 64 connections. Efficiency X(n) / (n X(1)).
+# (API_CPUS, 0.5 by default as the original's; on a small machine a lower limit leaves room for
+# PostgreSQL, the balancer and wrk), 64 connections. Efficiency X(n) / (n X(1)).
 say "scaling: stopping api2 and api3"
 docker stop -t 20 "${project}_api2_1" "${project}_api3_1" >/dev/null
 sleep 4
@@ -276,7 +277,7 @@ for n in 1 2 3; do
   read -r req non2xx errors rps _ _ < <(figures "$work/wrk.txt" 2>"$work/kinds")
   x1=${x1:-$rps}
   eff=$(python3 -c "print(f'{$rps / ($n * $x1):.2f}')")
-  row "scaling: $n replica(s), /api/users/me" "64 conns" "$rps req/s, efficiency $eff" "$((non2xx + errors)) failed of $req $(cat "$work/kinds")"
+  row "scaling: $n replica(s) at ${API_CPUS:-0.5} CPU, /api/users/me" "64 conns" "$rps req/s, efficiency $eff" "$((non2xx + errors)) failed of $req $(cat "$work/kinds")"
 done
 
 # Check 10, startup: each replica stopped, then started; the engine's record of when its process
