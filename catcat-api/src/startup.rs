@@ -260,6 +260,7 @@ impl Application {
             config: Arc::new(config),
             metrics: crate::telemetry_metrics::install(),
             verified: Arc::new(AtomicBool::new(false)),
+            migrated: Arc::new(AtomicBool::new(false)),
             accepting: Arc::new(AtomicBool::new(true)),
         });
         let t = std::time::Instant::now();

@@ -71,6 +71,9 @@ pub struct Shared {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// True once every repository statement was verified against the database.
     pub verified: Arc<AtomicBool>,
+    /// True once readiness found every embedded migration applied (which later migrations,
+    /// applied by a newer replica, cannot undo).
+    pub migrated: Arc<AtomicBool>,
     /// False once shutdown has begun: readiness answers 503 so the balancer drains us.
     pub accepting: Arc<AtomicBool>,
 }

@@ -39,8 +39,17 @@ pub(crate) struct Readiness {
 
 #[utoipa::path(get, path = "/health/ready", operation_id = "ready", tag = "health", responses((status = 200, description = "database, migrations and verified repositories; `cache: false` means degraded (Redis is down: reads go to PostgreSQL)", body = Readiness), (status = 503, description = "a required check failed or the replica is draining; `data` says which", body = Readiness)))]
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {
-    let database = state.pool.pool().get().await.is_ok();
-    let migrations = database && crate::migrate::is_current(state.pool.pool()).await;
+    // Every connection at work means the database answers: a saturated pool is load, not a
+    // reason to leave the balancer (which would only move the load onto the other replicas).
+    let pool = state.pool.pool();
+    let status = pool.status();
+    let database = (status.size > 0 && status.available == 0) || pool.get().await.is_ok();
+    let migrations = database
+        && (state.migrated.load(std::sync::atomic::Ordering::Relaxed)
+            || crate::migrate::is_current(pool).await);
+    if migrations {
+        state.migrated.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let r = Readiness {
         accepting: state.is_accepting(),
         verified: state.verified.load(std::sync::atomic::Ordering::SeqCst),

@@ -125,7 +125,8 @@ async fn beyond_its_bound_a_replica_sheds_load_at_once_and_health_still_answers(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn database_work_beyond_its_queue_is_refused_at_once_and_the_queued_call_completes() {
+async fn database_work_beyond_its_queue_is_refused_at_once_readiness_stays_and_the_queued_call_completes()
+ {
     let app = TestApp::spawn_with(|c| {
         c.database_pool_size = 1;
         c.database_max_queued = 1;
@@ -134,8 +135,15 @@ async fn database_work_beyond_its_queue_is_refused_at_once_and_the_queued_call_c
     let (token, _, _) = app.register(&phone()).await;
     let (s, _) = app.call("GET", "/api/users/me", Some(&token), None).await;
     assert_eq!(s, 200);
+    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!(s, 200, "{b}");
     // The one connection, held: the next database call waits for it.
     let held = app.state.pool.pool().get().await.unwrap();
+    // A saturated pool is load, not a lost database: readiness stays up, and at once.
+    let t = Instant::now();
+    let (s, b) = app.call("GET", "/health/ready", None, None).await;
+    assert_eq!(s, 200, "readiness under a saturated pool: {b}");
+    assert!(t.elapsed() < Duration::from_secs(1), "readiness waited {:?}", t.elapsed());
     let queued = app.call("GET", "/api/users/me", Some(&token), None);
     let refused = async {
         while app.state.pool.queued() < 1 {
