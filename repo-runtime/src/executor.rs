@@ -127,9 +127,8 @@ pub struct SheddingPool {
 }
 
 /// A caller counted as waiting until this is dropped.
-#[doc(hidden)]
 #[derive(Debug)]
-pub struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+pub(crate) struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
@@ -154,8 +153,7 @@ impl SheddingPool {
     }
 
     /// Counts the caller as waiting, or `Err(Overloaded)` when the queue is full.
-    #[doc(hidden)]
-    pub fn enter(&self) -> Result<Waiting<'_>> {
+    pub(crate) fn enter(&self) -> Result<Waiting<'_>> {
         let queued = self.waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let waiting = Waiting(&self.waiting);
         if queued >= self.max_queued { Err(Error::Overloaded { queued }) } else { Ok(waiting) }
