@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -57,8 +56,11 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// Counts and times every request by its route template (never the raw path), and gives it
 /// an id: the caller's `X-Request-Id` when it is a sane one, else a new one. The id is sent
-/// back on every answer and carried by every log line written while the request runs.
-pub async fn track(req: Request, next: Next) -> Response {
+/// back on every answer and carried by every log line written while `answer` runs.
+pub async fn track<F: Future<Output = Response>>(
+    req: Request,
+    answer: impl FnOnce(Request) -> F,
+) -> Response {
     let route = req.extensions().get::<MatchedPath>().map(|p| intern(p.as_str()));
     let method = req.method().clone();
     let start = Instant::now();
@@ -72,7 +74,7 @@ pub async fn track(req: Request, next: Next) -> Response {
         method = method.as_str(),
         route = route.unwrap_or("unmatched")
     );
-    let mut response = next.run(req).instrument(span).await;
+    let mut response = answer(req).instrument(span).await;
     let status = response.status();
     let (requests, duration) = request_metrics(route.unwrap_or("unmatched"), &method, status);
     requests.increment(1);
@@ -194,7 +196,9 @@ mod tests {
                 "/boom",
                 axum::routing::get(|| async { ApiError::Internal("the disk is on fire".into()) }),
             )
-            .layer(axum::middleware::from_fn(super::track));
+            .layer(axum::middleware::from_fn(|req, next: axum::middleware::Next| {
+                super::track(req, |r| next.run(r))
+            }));
         let answer = tower::ServiceExt::oneshot(
             app,
             Request::get("/boom").body(Body::empty()).expect("a request"),

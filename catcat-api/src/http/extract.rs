@@ -5,6 +5,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -60,38 +61,30 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// Load shedding: an /api request beyond [`crate::config::Config::max_in_flight`] at once is
-/// answered 503 with `Retry-After: 1` at once, never queued (a queue without bound only makes
-/// every answer late). Health, readiness and metrics are never shed.
-pub async fn shed(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+/// What every /api request passes before its route runs:
+/// - load shedding: beyond [`crate::config::Config::max_in_flight`] requests at once, 503 with
+///   `Retry-After: 1` at once, never queued (a queue without bound only makes every answer
+///   late);
+/// - the client IP's budget ([`crate::app::limits`]): over it, 429 with `Retry-After` and the
+///   `RateLimit` headers.
+///
+/// Health, readiness and metrics pass untouched. One function rather than a layer each, so a
+/// request pays for one boxed future here, not three.
+pub async fn admit(state: &AppState, request: Request, next: axum::middleware::Next) -> Response {
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
     let Ok(_slot) = state.in_flight.try_acquire() else {
         metrics::counter!("requests_shed_total").increment(1);
-        return axum::response::IntoResponse::into_response(ApiError::Overloaded);
+        return ApiError::Overloaded.into_response();
     };
-    next.run(request).await
-}
-
-/// Every /api request spends from its client IP's budget ([`crate::app::limits`]); over it,
-/// 429 with `Retry-After` and the `RateLimit` headers.
-pub async fn ip_limit(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let Some(policy) = state.limits.ip.filter(|_| request.uri().path().starts_with("/api/")) else {
+    let Some(policy) = state.limits.ip else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
-    let ClientIp(ip) = ClientIp::of(&parts, &state);
-    if let Err(e) = crate::app::limits::spend(&state, &policy, &ip.to_string(), 1).await {
-        return axum::response::IntoResponse::into_response(ApiError::from(e));
+    let ClientIp(ip) = ClientIp::of(&parts, state);
+    if let Err(e) = crate::app::limits::spend(state, &policy, &ip.to_string(), 1).await {
+        return ApiError::from(e).into_response();
     }
     next.run(Request::from_parts(parts, body)).await
 }

@@ -69,9 +69,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let layers = (
         DefaultBodyLimit::max(BODY_LIMIT),
-        axum::middleware::from_fn(crate::telemetry_metrics::track),
-        axum::middleware::from_fn_with_state(state.clone(), extract::shed),
-        axum::middleware::from_fn_with_state(state.clone(), extract::ip_limit),
+        axum::middleware::from_fn_with_state(state.clone(), front),
     );
     Router::new()
         .route("/metrics", axum::routing::get(metrics))
@@ -87,6 +85,16 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error::ApiError::NotFound })
         .layer(layers)
         .with_state(state)
+}
+
+/// Every request: counted, timed and given an id ([`crate::telemetry_metrics::track`]), then
+/// admitted or refused ([`extract::admit`]).
+async fn front(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    crate::telemetry_metrics::track(request, |request| extract::admit(&state, request, next)).await
 }
 
 /// The resources, once: their routes and their parts of the document come from this list.
