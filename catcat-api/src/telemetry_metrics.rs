@@ -39,8 +39,7 @@ struct QueryMetrics;
 
 impl QueryObserver for QueryMetrics {
     fn on_query(&self, e: &QueryEvent<'_>) {
-        let outcome = if e.error.is_some() { "error" } else { "ok" };
-        metrics::histogram!("db_query_duration_seconds", "method" => e.method, "outcome" => outcome).record(e.elapsed.as_secs_f64());
+        query_histogram(e.method, e.error.is_some()).record(e.elapsed.as_secs_f64());
         if e.elapsed.as_millis() >= 200 {
             tracing::warn!(
                 method = e.method,
@@ -49,6 +48,27 @@ impl QueryObserver for QueryMetrics {
             );
         }
     }
+}
+
+/// The latency histogram of a repository method and outcome, looked up once and then reused
+/// (as [`request_metrics`] does for requests).
+fn query_histogram(method: &'static str, failed: bool) -> Histogram {
+    static HANDLES: OnceLock<RwLock<HashMap<(&'static str, bool), Histogram>>> = OnceLock::new();
+    let handles = HANDLES.get_or_init(RwLock::default);
+    if let Some(found) =
+        handles.read().unwrap_or_else(PoisonError::into_inner).get(&(method, failed))
+    {
+        return found.clone();
+    }
+    let outcome = if failed { "error" } else { "ok" };
+    let made =
+        metrics::histogram!("db_query_duration_seconds", "method" => method, "outcome" => outcome);
+    handles
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry((method, failed))
+        .or_insert(made)
+        .clone()
 }
 
 /// The header that carries a request's id, in and out.

@@ -28,16 +28,25 @@ pub struct Query {
     pub types: &'static [Type],
 }
 
-/// Who listens to a call: its `repo.call` span (when a subscriber enables it) and the observer.
-pub(crate) struct Listeners {
+/// Who listens to a call.
+pub(crate) enum Listeners {
+    /// Nothing: the call pays for no clock read and no span.
+    Nobody,
+    /// Only the observer: the call is timed where it stands (no span, no box).
+    Observer(&'static dyn crate::QueryObserver),
+    /// Its `repo.call` span, enabled by a subscriber, and the observer if there is one.
+    Span(Spanned),
+}
+
+/// A call's enabled span and the observer.
+pub(crate) struct Spanned {
     span: tracing::Span,
     observer: Option<&'static dyn crate::QueryObserver>,
 }
 
 impl Listeners {
-    /// `None` when nothing listens, so the call pays for no clock read and no span.
     #[inline]
-    pub(crate) fn of(q: &'static Query) -> Option<Self> {
+    pub(crate) fn of(q: &'static Query) -> Self {
         let observer = observer();
         let span = tracing::debug_span!(
             "repo.call",
@@ -46,9 +55,32 @@ impl Listeners {
             rows = tracing::field::Empty,
             elapsed_us = tracing::field::Empty,
         );
-        (observer.is_some() || !span.is_disabled()).then_some(Self { span, observer })
+        match observer {
+            _ if !span.is_disabled() => Self::Span(Spanned { span, observer }),
+            Some(observer) => Self::Observer(observer),
+            None => Self::Nobody,
+        }
     }
+}
 
+/// Tells `observer` how a call went.
+pub(crate) fn tell<R>(
+    observer: &'static dyn crate::QueryObserver,
+    q: &'static Query,
+    elapsed: std::time::Duration,
+    result: &Result<R>,
+    rows: Option<u64>,
+) {
+    observer.on_query(&QueryEvent {
+        method: q.method,
+        sql: q.sql,
+        rows,
+        elapsed,
+        error: result.as_ref().err(),
+    });
+}
+
+impl Spanned {
     /// Runs `body` inside the span, then records the rows and time and tells the observer.
     pub(crate) async fn run<R>(
         self,
@@ -59,36 +91,36 @@ impl Listeners {
         let Self { span, observer } = self;
         let start = Instant::now();
         let result = body.instrument(span.clone()).await.map_err(|e| e.in_method(q.method));
-        let rows = result.as_ref().ok().and_then(rows_of);
         let elapsed = start.elapsed();
-        if !span.is_disabled() {
-            if let Some(rows) = rows {
-                span.record("rows", rows);
-            }
-            span.record("elapsed_us", elapsed.as_micros() as u64);
+        let rows = result.as_ref().ok().and_then(rows_of);
+        if let Some(rows) = rows {
+            span.record("rows", rows);
         }
+        span.record("elapsed_us", elapsed.as_micros() as u64);
         if let Some(obs) = observer {
-            obs.on_query(&QueryEvent {
-                method: q.method,
-                sql: q.sql,
-                rows,
-                elapsed,
-                error: result.as_ref().err(),
-            });
+            tell(obs, q, elapsed, &result, rows);
         }
         result
     }
 }
 
-/// Awaits a call's body where it stands when nothing listens: no wrapper future to move it
-/// into, no clock read. When something listens, the body runs boxed inside
-/// [`Listeners::run`] (an allocation only then), so the unobserved call's future stays the size
-/// of its body. The body is one `async fn` named in both branches, so it is compiled once.
+/// Awaits a call's body where it stands unless a span listens: with nobody listening, no clock
+/// read; with only the observer, a clock read on each side. When a span is enabled, the body
+/// runs boxed inside [`Spanned::run`] (an allocation only then), so the other calls' futures
+/// stay the size of their body. The body is one `async fn` named in each branch, so it is
+/// compiled once.
 macro_rules! observed {
     ($q:expr, $rows_of:expr, $body:expr) => {
         match Listeners::of($q) {
-            None => $body.await.map_err(|e: $crate::Error| e.in_method($q.method)),
-            Some(listeners) => Box::pin(listeners.run($q, $rows_of, $body)).await,
+            Listeners::Nobody => $body.await.map_err(|e: $crate::Error| e.in_method($q.method)),
+            Listeners::Observer(observer) => {
+                let start = std::time::Instant::now();
+                let result = $body.await.map_err(|e: $crate::Error| e.in_method($q.method));
+                let rows = result.as_ref().ok().and_then($rows_of);
+                $crate::call::tell(observer, $q, start.elapsed(), &result, rows);
+                result
+            }
+            Listeners::Span(spanned) => Box::pin(spanned.run($q, $rows_of, $body)).await,
         }
     };
 }
