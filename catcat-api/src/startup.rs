@@ -74,6 +74,85 @@ pub struct Application {
     shutdown: watch::Sender<bool>,
     /// Stops the worker id lease keeper, which then releases the lease.
     lease: Option<crate::infra::lease::Keeper>,
+    /// What answers on the port until the service takes it over.
+    early: Early,
+}
+
+/// Answers on the port while the service starts ([`crate::http::health::starting`]), on a
+/// second handle to the same socket: liveness answers from the moment the port is bound,
+/// however long the dependencies take. Dropping it stops that server's accepting at once (and
+/// closes its handle); the connections it accepted are answered (each answer closes its
+/// connection), and the service accepts on the socket from then on.
+#[derive(Debug)]
+struct Early {
+    _stop: watch::Sender<()>,
+}
+
+/// How long the startup server lives on after it stops accepting, for the connections it took.
+const EARLY_LINGER: Duration = Duration::from_secs(10);
+
+impl Early {
+    /// Binds `addr` and serves [`crate::http::health::starting`] on it; the listener is the
+    /// service's, for when it is ready.
+    async fn bind(addr: &str) -> std::io::Result<(TcpListener, Self)> {
+        let listener = TcpListener::bind(addr).await?.into_std()?;
+        let early = TcpListener::from_std(listener.try_clone()?)?;
+        let (stop, stopped) = watch::channel(());
+        let mut ended = stopped.clone();
+        tokio::spawn(async move {
+            let accepting = UntilStopped { listener: Some(early), stopped };
+            // Ending the server at once would close a connection accepted in its last moment
+            // before its request is read: it ends once those have had time to be answered.
+            tokio::select! {
+                served = axum::serve(accepting, crate::http::health::starting()).into_future() => {
+                    if let Err(e) = served {
+                        tracing::warn!(error = %e, "the startup server stopped");
+                    }
+                }
+                () = async {
+                    while ended.changed().await.is_ok() {}
+                    tokio::time::sleep(EARLY_LINGER).await;
+                } => {}
+            }
+        });
+        Ok((TcpListener::from_std(listener)?, Self { _stop: stop }))
+    }
+}
+
+/// A listener that accepts until its [`Early`] is dropped, then closes its handle and accepts
+/// nothing more.
+struct UntilStopped {
+    listener: Option<TcpListener>,
+    stopped: watch::Receiver<()>,
+}
+
+impl axum::serve::Listener for UntilStopped {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Some(listener) = &self.listener else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                biased;
+                _ = self.stopped.changed() => self.listener = None,
+                accepted = listener.accept() => match accepted {
+                    Ok(connection) => return connection,
+                    // Out of file descriptors, say: wait and try again, as axum does.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                },
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.as_ref().map_or_else(
+            || Err(std::io::Error::other("the startup server has stopped")),
+            TcpListener::local_addr,
+        )
+    }
 }
 
 /// A deadpool pool for `url` that sheds load: waiting for a connection is bounded.
@@ -203,8 +282,11 @@ fn payments(config: &Config) -> Result<crate::infra::stripe::Payments, StartupEr
 }
 
 impl Application {
-    /// Connects, migrates, seeds, verifies and binds.
+    /// Binds (liveness answers from then on), connects, migrates and seeds; `run_until_stopped`
+    /// verifies and serves.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let addr = format!("{}:{}", config.host, config.port);
+        let (listener, early) = Early::bind(&addr).await?;
         let pool = database_pool(
             config.database_url.expose_secret(),
             config.database_pool_size,
@@ -266,8 +348,6 @@ impl Application {
         let t = std::time::Instant::now();
         crate::seed::run(&state).await.map_err(StartupError::Seed)?;
         tracing::info!(elapsed_ms = t.elapsed().as_millis() as u64, "startup: seeds");
-        let addr = format!("{}:{}", state.config.host, state.config.port);
-        let listener = TcpListener::bind(&addr).await?;
         if let crate::infra::stripe::Gateway::Dev(dev) = &state.payments.gateway {
             let mut own = listener.local_addr()?;
             if own.ip().is_unspecified() {
@@ -276,7 +356,7 @@ impl Application {
             dev.deliver_to(format!("http://{own}/api/webhooks/stripe"));
         }
         let (shutdown, _) = watch::channel(false);
-        Ok(Self { listener, state, inbox, shutdown, lease })
+        Ok(Self { listener, state, inbox, shutdown, lease, early })
     }
 
     /// The bound port (useful with `PORT=0`).
@@ -302,7 +382,7 @@ impl Application {
     /// Serves until SIGTERM, ctrl-c or the shutdown handle; then readiness turns 503, new
     /// connections stop, and in-flight requests get `SHUTDOWN_GRACE_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { listener, state, inbox, shutdown, lease } = self;
+        let Self { listener, state, inbox, shutdown, lease, early } = self;
         // Every statement is checked against the live schema while the port already answers
         // liveness; readiness waits for the result, so a mismatch never takes traffic.
         let verifying = state.clone();
@@ -371,6 +451,7 @@ impl Application {
         };
         let app = crate::http::router(state);
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        drop(early);
         let server = axum::serve(listener, app).with_graceful_shutdown(signal);
         let server = async move { server.await };
         tokio::pin!(server);

@@ -58,6 +58,9 @@ pub enum ApiError {
     /// retry in a second (another replica may take it).
     #[error("the service is busy; retry in a second")]
     Overloaded,
+    /// This replica is still connecting to its dependencies; retry in a second.
+    #[error("the service is starting; retry in a second")]
+    Starting,
     /// Stripe refused the call (502) or could not be reached (503); nothing was changed, and
     /// a retry is safe.
     #[error("{}", if *.unavailable { "the payment provider is unavailable; nothing was changed, retry later" } else { "the payment provider refused the request; nothing was changed" })]
@@ -114,6 +117,7 @@ pub const ERROR_CODES: &[&str] = &[
     "progress_out_of_order",
     "provider_only",
     "request_in_progress",
+    "starting",
     "too_late_to_cancel",
     "too_many_requests",
     "unauthorized",
@@ -170,7 +174,9 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable(_) | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Overloaded | Self::Starting => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::PaymentProvider { unavailable: true, .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PaymentProvider { unavailable: false, .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -190,6 +196,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable(_) => "unavailable",
             Self::Overloaded => "overloaded",
+            Self::Starting => "starting",
             Self::PaymentProvider { unavailable: true, .. } => "payment_provider_unavailable",
             Self::PaymentProvider { unavailable: false, .. } => "payment_provider_error",
             Self::Internal(_) => "internal",
@@ -302,7 +309,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = self.envelope();
         let mut response = json_response(status, body);
-        if matches!(self, Self::Overloaded) {
+        if matches!(self, Self::Overloaded | Self::Starting) {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1u64));
         }
         if let Self::TooManyRequests { retry_after, quota } = self {

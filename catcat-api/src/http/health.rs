@@ -14,6 +14,23 @@ use crate::state::AppState;
 
 routes!(health, ready);
 
+/// What answers on the port while the service is still connecting to its dependencies:
+/// liveness is 200 (the process is alive), readiness and everything else 503 `starting` with
+/// `Retry-After: 1`. Each answer closes its connection, so a client's next request reaches
+/// the service once it has taken over the port.
+pub(crate) fn starting() -> axum::Router {
+    axum::Router::new()
+        .route("/health", axum::routing::get(health))
+        .fallback(|| async { super::error::ApiError::Starting })
+        .layer(axum::middleware::map_response(|mut response: Response| async move {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }))
+}
+
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "health", responses((status = 200, description = "the process is alive", body = Alive)))]
 pub(crate) async fn health() -> ApiResult<Alive> {
     ok("alive", Alive { status: "alive" })

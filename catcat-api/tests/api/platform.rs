@@ -337,3 +337,91 @@ async fn healthcheck_answers_for_a_running_service_and_fails_without_one() {
     let refused = catcat_api::startup::healthcheck(&config).await;
     assert!(refused.as_ref().is_err_and(|e| e.contains("/health")), "{refused:?}");
 }
+
+/// Liveness answers from the moment the port is bound, while the database is still out of
+/// reach; readiness and the API answer 503 `starting` with `Retry-After`; once the service is
+/// built and running it answers on the same port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveness_answers_while_the_dependencies_connect_then_the_service_takes_the_port() {
+    use tokio::net::{TcpListener, TcpStream};
+    let db = unique("catcat_early");
+    let url = create_database(&db).await;
+    // PostgreSQL behind a proxy that holds every connection until it is opened.
+    let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let via = proxy.local_addr().unwrap();
+    let target = url.split('@').nth(1).and_then(|rest| rest.split('/').next()).unwrap().to_owned();
+    let gated_url = url.replacen(&target, &via.to_string(), 1);
+    let (open, opened) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = proxy.accept().await {
+            let (mut opened, target) = (opened.clone(), target.clone());
+            tokio::spawn(async move {
+                let _ = opened.wait_for(|open| *open).await;
+                if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let (sms, _) = sms_stand_in().await;
+    let mut cfg = config(&gated_url, &sms, "http://127.0.0.1:9");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    cfg.port = free.local_addr().unwrap().port();
+    drop(free);
+    let base = format!("http://127.0.0.1:{}", cfg.port);
+    let building = tokio::spawn(Application::build(cfg));
+    let http =
+        reqwest::Client::builder().timeout(std::time::Duration::from_millis(500)).build().unwrap();
+    let mut alive = None;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/health")).send().await {
+            alive = Some((r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap()));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (s, b) = alive.expect("liveness answers while the database is out of reach");
+    assert_eq!((s, b["data"]["status"].as_str()), (200, Some("alive")));
+    for path in ["/health/ready", "/api/packages", "/api/users/me"] {
+        let r = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 503, "{path}");
+        assert_eq!(r.headers()["retry-after"], "1", "{path}");
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"], "starting", "{path}: {b}");
+    }
+    assert!(!building.is_finished(), "still connecting while the proxy holds");
+    // Clients keep asking through the handover: each request gets an answer, 503 `starting`
+    // before and 200 after, and none is dropped unanswered.
+    let askers: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, url) = (http.clone(), format!("{base}/api/packages"));
+            tokio::spawn(async move {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                let mut seen = Vec::new();
+                while std::time::Instant::now() < deadline {
+                    match http.get(&url).send().await {
+                        Ok(r) if r.status() == 200 => return (seen, true),
+                        Ok(r) => seen.push(r.status().to_string()),
+                        Err(e) => seen.push(format!("no answer: {e:?}")),
+                    }
+                }
+                (seen, false)
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    open.send(true).unwrap();
+    let app = building.await.unwrap().expect("the service starts once the database answers");
+    assert_eq!(format!("http://127.0.0.1:{}", app.port()), base);
+    let shutdown = app.shutdown_handle();
+    tokio::spawn(app.run_until_stopped());
+    for asker in askers {
+        let (seen, served) = asker.await.unwrap();
+        assert!(served, "the service took over the port");
+        assert!(seen.iter().all(|s| s.starts_with("503")), "{seen:?}");
+        assert!(!seen.is_empty(), "asked before the service took over");
+    }
+    shutdown.trigger();
+    drop_database(&db).await;
+}
