@@ -101,24 +101,18 @@ pub async fn copy_in<T, const N: usize>(
     rows: &[T],
     values: for<'a> fn(&'a T) -> [&'a (dyn ToSql + Sync); N],
 ) -> Result<u64> {
-    observed!(copy, |n: &u64| Some(*n), copy_in_body(source, copy, columns, rows, values))
-}
-
-async fn copy_in_body<T, const N: usize>(
-    source: Source<'_>,
-    copy: &'static Query,
-    columns: &'static Query,
-    rows: &[T],
-    values: for<'a> fn(&'a T) -> [&'a (dyn ToSql + Sync); N],
-) -> Result<u64> {
-    let conn = acquire!(source);
-    let types_stmt = conn.prepare(columns.sql, columns.types).await?;
-    let types: Vec<_> = types_stmt.columns().iter().map(|c| c.type_().clone()).collect();
-    let copy_stmt = conn.prepare(copy.sql, copy.types).await?;
-    let sink = conn.copy_in(&copy_stmt).await?;
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-    for row in rows {
-        writer.as_mut().write(&values(row)).await?;
-    }
-    Ok(writer.finish().await?)
+    // Built once and awaited in whichever branch `observed!` takes.
+    let body = async move {
+        let conn = acquire!(source);
+        let types_stmt = conn.prepare(columns.sql, columns.types).await?;
+        let types: Vec<_> = types_stmt.columns().iter().map(|c| c.type_().clone()).collect();
+        let copy_stmt = conn.prepare(copy.sql, copy.types).await?;
+        let sink = conn.copy_in(&copy_stmt).await?;
+        let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+        for row in rows {
+            writer.as_mut().write(&values(row)).await?;
+        }
+        Ok(writer.finish().await?)
+    };
+    observed!(copy, |n: &u64| Some(*n), body)
 }
