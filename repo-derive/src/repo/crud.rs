@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use super::generate::is_array;
+use super::generate::{check_step, is_array};
 use crate::diag::Errors;
 use crate::template::{ArgInfo, ArgKind, Bind, EntityInfo, quote_ident, quote_table};
 
@@ -409,22 +409,12 @@ pub(super) fn generate(
         params: vec![],
         rows: Some((ety, 0)),
     });
+    let none = quote!(::core::option::Option::None);
     let verify = stmts
         .iter()
         .map(|s| {
-            let q = query(s);
-            let params = s.params.iter().map(|t| {
-                let shown = crate::diag::pretty(t);
-                quote!(#p::ParamCheck { accepts: <#t as #p::Param>::accepts, rust: #shown })
-            });
-            let rows = match &s.rows {
-                Some((t, extra)) => {
-                    let shown = crate::diag::pretty(t);
-                    quote!(::core::option::Option::Some(#p::RowCheck::of::<#t>(#extra, #shown)))
-                }
-                None => quote!(::core::option::Option::None),
-            };
-            quote!({ #q report.check(&conn, &QUERY, &[#(#params),*], #rows, ::core::option::Option::None).await; })
+            let rows = s.rows.as_ref().map(|(t, extra)| (t, *extra));
+            check_step(&label(s.method), &s.sql, &s.types, &s.params, rows, &none)
         })
         .collect();
     Some(Crud { impl_block, statements, verify })

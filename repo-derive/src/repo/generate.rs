@@ -206,40 +206,59 @@ fn verify_step(
     field_types: &HashMap<String, Type>,
     listed: Option<usize>,
 ) -> TokenStream {
-    let p = quote!(::repo_runtime::__private);
     let inferred = match listed {
         Some(k) => quote!(::core::option::Option::Some(&Self::INFERRED[#k])),
         None => quote!(::core::option::Option::None),
     };
     let label = format!("{trait_name}::{}", m.item.sig.ident);
-    let sql = &x.sql;
     let arg_ty = |name: &str| m.args.iter().find(|a| a.ident == name).map(|a| a.ty.clone());
     let mut types = Vec::new();
-    let params = x.binds.iter().filter_map(|b| {
-        let ty: Type = match b {
-            Bind::Arg(a) => arg_ty(a)?,
-            Bind::Field { field, .. } => field_types.get(field)?.clone(),
+    let params: Vec<Type> = x
+        .binds
+        .iter()
+        .filter_map(|b| match b {
+            Bind::Arg(a) => arg_ty(a),
+            Bind::Field { field, .. } => field_types.get(field).cloned(),
             Bind::Column { field, .. } => {
                 let f = field_types.get(field)?;
                 types.push(quote!(<#f as ::repo_runtime::UnnestType>::ARRAY_TYPE));
-                syn::parse_quote!(::std::vec::Vec<&#f>)
+                Some(syn::parse_quote!(::std::vec::Vec<&#f>))
             }
-        };
-        let shown = pretty(&ty);
-        Some(quote!(#p::ParamCheck { accepts: <#ty as #p::Param>::accepts, rust: #shown }))
-    });
-    let params: Vec<TokenStream> = params.collect();
+        })
+        .collect();
     let rows = match &m.returns {
         Returns::One(t)
         | Returns::Opt(t)
         | Returns::Many(t)
         | Returns::Stream(t)
-        | Returns::Page(t) => {
-            let extra = usize::from(matches!(m.returns, Returns::Page(_)));
+        | Returns::Page(t) => Some((t, usize::from(matches!(m.returns, Returns::Page(_))))),
+        Returns::Unit | Returns::Affected => None,
+    };
+    check_step(&label, &x.sql, &types, &params, rows, &inferred)
+}
+
+/// One step of `verify()`, for user methods and CRUD alike: the statement (`label`, `sql`,
+/// explicit parameter `types`), the Rust type bound to each parameter, and the row type read
+/// with how many trailing columns it leaves (a page's total).
+pub(super) fn check_step(
+    label: &str,
+    sql: &str,
+    types: &[TokenStream],
+    params: &[Type],
+    rows: Option<(&Type, usize)>,
+    inferred: &TokenStream,
+) -> TokenStream {
+    let p = quote!(::repo_runtime::__private);
+    let params = params.iter().map(|ty| {
+        let shown = pretty(ty);
+        quote!(#p::ParamCheck { accepts: <#ty as #p::Param>::accepts, rust: #shown })
+    });
+    let rows = match rows {
+        Some((t, extra)) => {
             let shown = pretty(t);
             quote!(::core::option::Option::Some(#p::RowCheck::of::<#t>(#extra, #shown)))
         }
-        Returns::Unit | Returns::Affected => quote!(::core::option::Option::None),
+        None => quote!(::core::option::Option::None),
     };
     quote! {{
         static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
