@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use super::generate::{check_step, is_array};
+use super::generate::{check_step, is_array, query_static};
 use crate::diag::Errors;
 use crate::template::{ArgInfo, ArgKind, Bind, EntityInfo, quote_ident, quote_table};
 
@@ -257,7 +257,7 @@ pub(super) fn generate(
     let label = |m: &str| format!("{name}::{m}");
     let query = |s: &Stmt| {
         let (l, sql, types) = (label(s.method), &s.sql, &s.types);
-        quote!(static QUERY: #p::Query = #p::Query { method: #l, sql: #sql, types: &[#(#types),*] };)
+        query_static("QUERY", &l, sql, types)
     };
     let stmt =
         |m: &str| stmts.iter().find(|s| s.method == m).expect("every CRUD statement is built");
@@ -308,9 +308,11 @@ pub(super) fn generate(
     };
     let n_fields = entity.fields.len();
     let copy_label = label("copy_in");
+    let copy_query = query_static("QUERY", &copy_label, &copy_sql, &[]);
+    let copy_columns = query_static("COLUMNS", &copy_label, &copy_columns_sql, &[]);
     let copy_body = quote! {
-        static QUERY: #p::Query = #p::Query { method: #copy_label, sql: #copy_sql, types: &[] };
-        static COLUMNS: #p::Query = #p::Query { method: #copy_label, sql: #copy_columns_sql, types: &[] };
+        #copy_query
+        #copy_columns
         fn values(row: &#ety) -> [&(dyn #p::ToSql + ::core::marker::Sync); #n_fields] {
             [#row_params]
         }

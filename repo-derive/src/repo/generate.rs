@@ -260,10 +260,24 @@ pub(super) fn check_step(
         }
         None => quote!(::core::option::Option::None),
     };
+    let query = query_static("QUERY", label, sql, types);
     quote! {{
-        static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
+        #query
         report.check(&conn, &QUERY, &[#(#params),*], #rows, #inferred).await;
     }}
+}
+
+/// `static NAME: Query = …;`: a statement as the runtime takes it, for a method's call and
+/// its `verify()` step alike.
+pub(super) fn query_static(
+    name: &str,
+    label: &str,
+    sql: &str,
+    types: &[TokenStream],
+) -> TokenStream {
+    let p = quote!(::repo_runtime::__private);
+    let name = format_ident!("{name}");
+    quote!(static #name: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };)
 }
 
 /// The call for one variant of a method's statement: a block that evaluates to the
@@ -371,8 +385,9 @@ fn variant_call(
             }
         }
     };
+    let query = query_static("QUERY", &label, sql, &types);
     quote! {{
-        static QUERY: #p::Query = #p::Query { method: #label, sql: #sql, types: &[#(#types),*] };
+        #query
         #(#columns)*
         #call
     }}
