@@ -187,3 +187,29 @@ fn optional_clauses() {
         async fn search(&self, phone: Option<&str>, ids: &[i64]) -> Result<Vec<User>>;
     }));
 }
+
+/// `crud` on a single key: every `Crud` method, its statement and its `verify()` step.
+#[test]
+fn crud_single_key() {
+    let meta = user_meta();
+    insta::assert_snapshot!(pretty(expand_repository_impl(quote! {
+        #meta
+        args(User, crud)
+        pub trait UserRepository {}
+    })));
+}
+
+/// `crud` on a composite key: keys as tuples, `get_many` through UNNEST of one array per key
+/// column, and an update of a table whose every column is a key.
+#[test]
+fn crud_composite_key() {
+    let out = expand_repository_impl(quote! {
+        entity Membership table "memberships" fields {
+            group_id: i64 = "group_id" key,
+            user_id: i64 = "user_id" key,
+        }
+        args(Membership, crud)
+        pub trait MembershipRepository {}
+    });
+    insta::assert_snapshot!(pretty(out));
+}
