@@ -7,7 +7,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use super::generate::{check_step, is_array, query_static};
+use super::generate::is_array;
+use super::verify::{check_step, query_static};
 use crate::diag::Errors;
 use crate::template::{ArgInfo, ArgKind, Bind, EntityInfo, quote_ident, quote_table};
 

@@ -13,6 +13,7 @@ mod crud;
 mod generate;
 pub(crate) mod model;
 mod typed;
+mod verify;
 
 use std::collections::HashMap;
 
