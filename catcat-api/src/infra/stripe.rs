@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 /// How long one Stripe call may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -346,23 +345,16 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// HMAC-SHA256 (RFC 2104).
+/// HMAC-SHA256 (RFC 2104) of the concatenated `message` parts, by `ring` (as access tokens are).
 fn hmac_sha256(key: &[u8], message: &[&[u8]]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
+    let mut mac =
+        ring::hmac::Context::with_key(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key));
     for part in message {
-        inner.update(part);
+        mac.update(part);
     }
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    let mut out = [0u8; 32];
+    out.copy_from_slice(mac.sign().as_ref());
+    out
 }
 
 /// Equal in time that does not depend on where the bytes differ.
