@@ -50,25 +50,31 @@ impl QueryObserver for QueryMetrics {
     }
 }
 
-/// The latency histogram of a repository method and outcome, looked up once and then reused
-/// (as [`request_metrics`] does for requests).
+/// The latency histogram of a repository method and outcome, looked up once and then reused.
 fn query_histogram(method: &'static str, failed: bool) -> Histogram {
-    static HANDLES: OnceLock<RwLock<HashMap<(&'static str, bool), Histogram>>> = OnceLock::new();
-    let handles = HANDLES.get_or_init(RwLock::default);
-    if let Some(found) =
-        handles.read().unwrap_or_else(PoisonError::into_inner).get(&(method, failed))
-    {
+    static HANDLES: Handles<(&'static str, bool), Histogram> = OnceLock::new();
+    handle(&HANDLES, (method, failed), || {
+        let outcome = if failed { "error" } else { "ok" };
+        metrics::histogram!("db_query_duration_seconds", "method" => method, "outcome" => outcome)
+    })
+}
+
+/// Metric handles by their labels, registered once each.
+type Handles<K, V> = OnceLock<RwLock<HashMap<K, V>>>;
+
+/// The handle for `key`, made by `make` the first time: after that a read lock and a small
+/// hash, no label strings or allocations.
+fn handle<K: std::hash::Hash + Eq, V: Clone>(
+    handles: &Handles<K, V>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    let handles = handles.get_or_init(RwLock::default);
+    if let Some(found) = handles.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
         return found.clone();
     }
-    let outcome = if failed { "error" } else { "ok" };
-    let made =
-        metrics::histogram!("db_query_duration_seconds", "method" => method, "outcome" => outcome);
-    handles
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry((method, failed))
-        .or_insert(made)
-        .clone()
+    let made = make();
+    handles.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(made).clone()
 }
 
 /// The header that carries a request's id, in and out.
@@ -131,26 +137,21 @@ fn new_request_id() -> HeaderValue {
 
 type RequestKey = (&'static str, Method, StatusCode);
 
-/// The request counter and latency histogram of a route, method and status, looked up once and
-/// then reused: a request costs a read lock and a small hash, no label strings or allocations.
+/// The request counter and latency histogram of a route, method and status ([`handle`]).
 fn request_metrics(
     route: &'static str,
     method: &Method,
     status: StatusCode,
 ) -> (Counter, Histogram) {
-    static HANDLES: OnceLock<RwLock<HashMap<RequestKey, (Counter, Histogram)>>> = OnceLock::new();
-    let handles = HANDLES.get_or_init(RwLock::default);
-    let key = (route, method.clone(), status);
-    if let Some(found) = handles.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
-        return found.clone();
-    }
-    let method_label = intern(method.as_str());
-    let status_label = intern(status.as_str());
-    let made = (
-        metrics::counter!("http_requests_total", "route" => route, "method" => method_label, "status" => status_label),
-        metrics::histogram!("http_request_duration_seconds", "route" => route, "method" => method_label),
-    );
-    handles.write().unwrap_or_else(PoisonError::into_inner).entry(key).or_insert(made).clone()
+    static HANDLES: Handles<RequestKey, (Counter, Histogram)> = OnceLock::new();
+    handle(&HANDLES, (route, method.clone(), status), || {
+        let method_label = intern(method.as_str());
+        let status_label = intern(status.as_str());
+        (
+            metrics::counter!("http_requests_total", "route" => route, "method" => method_label, "status" => status_label),
+            metrics::histogram!("http_request_duration_seconds", "route" => route, "method" => method_label),
+        )
+    })
 }
 
 /// One `'static` copy of each distinct label value: route templates, methods and status codes
