@@ -523,7 +523,15 @@ fn check_schema(
         .get(&def.table)
         .into_iter()
         .flatten()
-        .filter_map(|c| Some((c.name.clone(), quote_table(c.ty.strip_prefix("enum:")?))))
+        .filter_map(|c| {
+            let ty = c.ty.strip_prefix("enum:")?;
+            // An array of an enum: `"feeling"[]`.
+            let cast = match ty.strip_suffix("[]") {
+                Some(element) => format!("{}[]", quote_table(element)),
+                None => quote_table(ty),
+            };
+            Some((c.name.clone(), cast))
+        })
         .collect();
     let shown = std::env::var_os("CARGO_MANIFEST_DIR")
         .and_then(|m| dir.strip_prefix(std::fs::canonicalize(m).ok()?).ok().map(Path::to_path_buf))

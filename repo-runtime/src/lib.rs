@@ -59,7 +59,7 @@ pub use crud::Crud;
 pub use error::{Error, InvalidValue, Result};
 pub use executor::{CachedClient, Checkout, Executor, SheddingPool, Uncached, connect};
 pub use observe::{QueryEvent, QueryObserver, set_query_observer};
-pub use row::{Entity, FromRow, UnnestType};
+pub use row::{ArrayField, Entity, FromRow, UnnestType};
 pub use stream::{Page, Rows};
 
 /// The former name of [`Rows`], which shared its name with `tokio_postgres::RowStream`.
@@ -114,7 +114,7 @@ pub mod __private {
     pub use crate::enums::*;
     pub use crate::executor::{Conn, Params, Source};
     pub use crate::row::{
-        ColumnShape, FieldShape, FieldType, assert_columns, assert_width, column,
+        ColumnShape, FieldShape, FieldType, Flat, assert_columns, assert_width, column, flatten,
     };
     pub use crate::verify::{ParamCheck, RowCheck};
     pub use bytes::BytesMut;

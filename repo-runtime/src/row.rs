@@ -282,7 +282,7 @@ pub trait Entity: FromRow {
 /// (`INSERT … SELECT * FROM UNNEST($1, $2, …)`), one array per column.
 #[diagnostic::on_unimplemented(
     message = "a field of type `{Self}` cannot be sent in a batch insert (`<<unnest>>`)",
-    note = "UNNEST takes one array per column, so array-valued fields cannot be batch inserted; leave them out with `--exclude`"
+    note = "a batch insert sends scalars, `Option`s of them and `Vec`s of them (as their elements); leave other fields out with `--exclude`"
 )]
 pub trait UnnestType {
     /// The array type, e.g. `INT8[]` for `i64`.
@@ -338,4 +338,71 @@ impl<T> UnnestType for crate::Json<T> {
 
 impl<T: UnnestType> UnnestType for Option<T> {
     const ARRAY_TYPE: Type = T::ARRAY_TYPE;
+}
+
+/// A field holding a PostgreSQL array (`Vec<T>` or `Option<Vec<T>>`), sent in a batch insert
+/// (`<<unnest>>`) as every row's elements laid end to end plus each row's bounds in them, since
+/// UNNEST takes one-dimensional arrays only: `($3::text[])[u.l2:u.u2]` gives each row its own.
+#[diagnostic::on_unimplemented(
+    message = "a field of type `{Self}` cannot be sent in a batch insert (`<<unnest>>`) as an array",
+    note = "array-valued fields are `Vec<T>` or `Option<Vec<T>>` with `T` a type a batch insert sends (`UnnestType`)"
+)]
+pub trait ArrayField {
+    /// The element type.
+    type Element: UnnestType;
+    /// The elements, or `None` for SQL NULL.
+    fn elements(&self) -> Option<&[Self::Element]>;
+}
+
+impl<T: UnnestType> ArrayField for Vec<T> {
+    type Element = T;
+    #[inline]
+    fn elements(&self) -> Option<&[T]> {
+        Some(self)
+    }
+}
+
+impl<T: UnnestType> ArrayField for Option<Vec<T>> {
+    type Element = T;
+    #[inline]
+    fn elements(&self) -> Option<&[T]> {
+        self.as_deref()
+    }
+}
+
+/// One array-valued field of every row of a batch, as three parameters: the elements laid end
+/// to end, and each row's first and last position among them (1-based, inclusive; both NULL
+/// for a NULL array, last before first for an empty one).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Flat<'a, T> {
+    pub elements: Vec<&'a T>,
+    pub first: Vec<Option<i32>>,
+    pub last: Vec<Option<i32>>,
+}
+
+/// Lays out one array-valued field of `rows` for `<<unnest>>` (see [`Flat`]).
+#[doc(hidden)]
+pub fn flatten<'a, A: ArrayField + 'a>(
+    values: impl ExactSizeIterator<Item = &'a A>,
+) -> Flat<'a, A::Element> {
+    let n = values.len();
+    let mut flat =
+        Flat { elements: Vec::new(), first: Vec::with_capacity(n), last: Vec::with_capacity(n) };
+    // PostgreSQL refuses arrays past 2^27 elements, long before a position overflows `i32`.
+    let position = |len: usize| i32::try_from(len).unwrap_or(i32::MAX);
+    for value in values {
+        match value.elements() {
+            Some(elements) => {
+                flat.first.push(Some(position(flat.elements.len() + 1)));
+                flat.elements.extend(elements);
+                flat.last.push(Some(position(flat.elements.len())));
+            }
+            None => {
+                flat.first.push(None);
+                flat.last.push(None);
+            }
+        }
+    }
+    flat
 }

@@ -83,17 +83,18 @@ async fn composite_key_crud() {
 }
 
 #[tokio::test]
-async fn copy_in_round_trips_every_type() {
+async fn copy_in_and_insert_many_round_trip_every_type() {
     let db = db().await;
     let client = db.client().await;
     let table = EverythingCrud::new(&client);
     assert_eq!(table.copy_in(&[full(1), nulls(2)]).await.unwrap(), 2);
     assert_eq!(
-        table.insert_many(&[full(3)]).await.unwrap(),
-        1,
-        "array fields: insert_many goes through COPY"
+        table.insert_many(&[full(3), nulls(4)]).await.unwrap(),
+        2,
+        "array fields go through UNNEST too"
     );
     assert_eq!(table.get(1).await.unwrap(), Some(full(1)));
     assert_eq!(table.get(2).await.unwrap(), Some(nulls(2)));
     assert_eq!(table.get(3).await.unwrap(), Some(full(3)));
+    assert_eq!(table.get(4).await.unwrap(), Some(nulls(4)));
 }

@@ -325,7 +325,7 @@ pub trait BookRepository {
 #[repository_for(Author, crud, name = Authors)]
 pub trait AuthorCrud {}
 
-/// Every type through the generated CRUD (array fields make `insert_many` use COPY).
+/// Every type through the generated CRUD, arrays included.
 #[repository_for(Everything, crud, name = EverythingCrud)]
 pub trait EverythingTable {}
 

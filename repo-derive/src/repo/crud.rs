@@ -7,8 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use super::generate::is_array;
-use super::verify::{check_step, query_static};
+use super::verify::{BoundParam, bound_param, check_step, query_static};
 use crate::diag::Errors;
 use crate::template::{ArgInfo, ArgKind, Bind, EntityInfo, quote_ident, quote_table};
 
@@ -89,18 +88,16 @@ pub(super) fn generate(
     let columns =
         entity.fields.iter().map(|f| quote_ident(&f.column)).collect::<Vec<_>>().join(", ");
     let key_columns = keys.iter().map(|k| quote_ident(&k.column)).collect::<Vec<_>>().join(", ");
-    let field_params = |binds: &[Bind]| -> Vec<Type> {
-        binds
-            .iter()
-            .map(|b| match b {
-                Bind::Arg(a) | Bind::Field { field: a, .. } => fty(a),
-                Bind::Column { field, .. } => {
-                    let t = fty(field);
-                    syn::parse_quote!(::std::vec::Vec<&#t>)
-                }
-            })
-            .collect()
+    // CRUD's arguments: the key fields by name, `row` and `rows`.
+    let arg = |name: &str| {
+        let ty = field_types.get(name).cloned().unwrap_or_else(|| ety.clone());
+        Some((format_ident!("{}", name), ty))
     };
+    let bound = |binds: &[Bind]| -> Vec<BoundParam> {
+        binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect()
+    };
+    let field_params =
+        |binds: &[Bind]| -> Vec<Type> { bound(binds).into_iter().map(|b| b.rust).collect() };
     let mut stmts = Vec::new();
     let add = |stmts: &mut Vec<Stmt>,
                method,
@@ -182,20 +179,11 @@ pub(super) fn generate(
         vec![],
         one_row,
     );
-    let batchable = entity.fields.iter().all(|f| !is_array(&fty(&f.ident)));
-    if batchable {
-        let (sql, binds) =
-            expand_one("INSERT INTO <<table>> (<<columns>>) <<unnest>>", entity, &rows_arg);
-        let types = entity
-            .fields
-            .iter()
-            .map(|f| {
-                let t = fty(&f.ident);
-                quote!(<#t as ::repo_runtime::UnnestType>::ARRAY_TYPE)
-            })
-            .collect();
-        add(&mut stmts, "insert_many", (sql, binds), types, None);
-    }
+    let (many_sql, many_binds) =
+        expand_one("INSERT INTO <<table>> (<<columns>>) <<unnest>>", entity, &rows_arg);
+    let many = bound(&many_binds);
+    let types = many.iter().filter_map(|b| b.explicit.clone()).collect();
+    add(&mut stmts, "insert_many", (many_sql, many_binds), types, None);
     let non_keys: Vec<_> = entity.fields.iter().filter(|f| !f.key).collect();
     if non_keys.is_empty() {
         let first = quote_ident(&keys[0].column);
@@ -319,19 +307,11 @@ pub(super) fn generate(
         }
         #p::copy_in(::repo_runtime::Executor::source(&self.executor), &QUERY, &COLUMNS, rows, values).await
     };
-    let insert_many_body = if batchable {
+    let insert_many_body = {
         let q = query(stmt("insert_many"));
-        let cols = entity.fields.iter().enumerate().map(|(i, f)| {
-            let v = format_ident!("__column{}", i);
-            let fi = format_ident!("{}", f.ident);
-            let t = fty(&f.ident);
-            quote!(let #v: ::std::vec::Vec<&#t> = rows.iter().map(|r| &r.#fi).collect();)
-        });
-        let vars = (0..n_fields).map(|i| format_ident!("__column{}", i));
-        quote!(#q #(#cols)* #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#(&#vars),*]).await)
-    } else {
-        // Array columns cannot go through UNNEST; COPY takes them.
-        copy_body.clone()
+        let preludes = many.iter().filter_map(|b| b.prelude.as_ref());
+        let params = many.iter().map(|b| &b.expr);
+        quote!(#q #(#preludes)* #p::execute(::repo_runtime::Executor::source(&self.executor), &QUERY, &[#(#params),*]).await)
     };
     let impl_block = quote! {
         #[automatically_derived]

@@ -14,16 +14,21 @@ use syn::{Ident, Type};
 
 use super::model::{Method, RepoArgs, RepoTrait, Returns, send_signature};
 use super::typed::Typing;
-use super::verify::{query_static, verify_step};
+use super::verify::{BoundParam, bound_param, query_static, verify_step};
 use crate::check::syntax;
 use crate::diag::{Errors, pretty};
-use crate::template::{Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
+use crate::template::{ArrayPart, Bind, CondKind, EntityInfo, Expanded, Expansion, expand};
 
 /// `Vec<T>` other than `Vec<u8>` (bytea), or an `Option` of one: a PostgreSQL array.
 pub(super) fn is_array(ty: &Type) -> bool {
+    array_element(ty).is_some()
+}
+
+/// The `T` of an array-valued type (see [`is_array`]).
+fn array_element(ty: &Type) -> Option<Type> {
     let ty = &crate::diag::declared(ty);
-    let Type::Path(p) = ty else { return false };
-    let Some(seg) = p.path.segments.last() else { return false };
+    let Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
     let inner = match &seg.arguments {
         syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
             syn::GenericArgument::Type(t) => Some(t),
@@ -32,10 +37,10 @@ pub(super) fn is_array(ty: &Type) -> bool {
         _ => None,
     };
     match (seg.ident.to_string().as_str(), inner) {
-        ("Option", Some(t)) => is_array(t),
-        ("Vec", Some(Type::Path(t))) => !t.path.is_ident("u8"),
-        ("Vec", Some(_)) => true,
-        _ => false,
+        ("Option", Some(t)) => array_element(t),
+        ("Vec", Some(Type::Path(t))) if t.path.is_ident("u8") => None,
+        ("Vec", Some(t)) => Some(t.clone()),
+        _ => None,
     }
 }
 
@@ -213,45 +218,28 @@ fn variant_call(
     let sql = &x.sql;
     let arg_ident = |n: &str| arg_ident(m, n);
 
-    // Batch columns: one `Vec<&FieldType>` per `<<unnest>>` field, numbered first.
-    let mut columns = Vec::new();
-    let mut types = Vec::new();
-    let params: Vec<TokenStream> = x
-        .binds
-        .iter()
-        .enumerate()
-        .map(|(i, b)| match b {
-            Bind::Arg(a) => {
-                let id = arg_ident(a);
-                quote_spanned!(id.span()=> #p::Param::param(&#id))
-            }
-            Bind::Field { arg, field } => {
-                let id = arg_ident(arg);
-                let f = format_ident!("{}", field, span = id.span());
-                quote_spanned!(id.span()=> #p::Param::param(&#id.#f))
-            }
-            Bind::Column { arg, field } => {
-                let id = arg_ident(arg);
-                let f = format_ident!("{}", field);
-                let var = format_ident!("__column{}", i);
-                let ty = &field_types[field];
-                if is_array(ty) {
-                    errors.push(
-                        &m.sql_attr,
-                        format!("`<<unnest>>` cannot batch-insert field `{field}` of type `{}`", pretty(ty)),
-                        format!("UNNEST takes one array per column, so array-valued fields cannot be sent; leave it out with `--exclude {field}` (in `<<columns>>` too) or insert those rows one by one"),
-                    );
-                }
-                columns.push(quote_spanned! {ty.span()=>
-                    let #var: ::std::vec::Vec<&#ty> = #id.iter().map(|row| &row.#f).collect();
-                });
-                types.push(
-                    quote_spanned!(ty.span()=> <#ty as ::repo_runtime::UnnestType>::ARRAY_TYPE),
-                );
-                quote!(&#var)
-            }
-        })
-        .collect();
+    // Batch columns are built first (`Vec<&FieldType>` per `<<unnest>>` field, numbered first).
+    let arg = |n: &str| {
+        let id = arg_ident(n);
+        let ty = m.args.iter().find(|a| a.ident == n).map(|a| a.ty.clone());
+        Some((id, ty.unwrap_or_else(|| syn::parse_quote!(()))))
+    };
+    for b in &x.binds {
+        let Bind::Array { field, part: ArrayPart::Elements, .. } = b else { continue };
+        let ty = &field_types[field];
+        if array_element(ty).is_some_and(|t| is_array(&t)) {
+            errors.push(
+                &m.sql_attr,
+                format!("`<<unnest>>` cannot batch-insert field `{field}` of type `{}`, an array of arrays", pretty(ty)),
+                format!("a batch sends each array-valued field as its rows' elements laid end to end, and these elements are arrays themselves; leave it out with `--exclude {field}` (in `<<columns>>` too) or insert those rows one by one"),
+            );
+        }
+    }
+    let bound: Vec<BoundParam> =
+        x.binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect();
+    let columns: Vec<&TokenStream> = bound.iter().filter_map(|b| b.prelude.as_ref()).collect();
+    let types: Vec<TokenStream> = bound.iter().filter_map(|b| b.explicit.clone()).collect();
+    let params: Vec<&TokenStream> = bound.iter().map(|b| &b.expr).collect();
 
     // `self` is hygienic: it must carry the span of the user's `&self`, not the macro's.
     let this = match m.item.sig.inputs.first() {

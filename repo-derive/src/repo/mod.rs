@@ -218,6 +218,7 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
                 column: f.column.clone(),
                 key: f.key,
                 cast: f.cast.clone(),
+                array: generate::is_array(&f.ty),
             })
             .collect(),
     };

@@ -1,8 +1,8 @@
 //! The placeholder expansions: one statement from one variant of a template.
 
 use super::{
-    ArgInfo, ArgKind, Bind, Diag, EntityInfo, Expanded, FieldInfo, Kind, Piece, Placeholder,
-    did_you_mean, list, quote_ident, quote_table,
+    ArgInfo, ArgKind, ArrayPart, Bind, Diag, EntityInfo, Expanded, FieldInfo, Kind, Piece,
+    Placeholder, did_you_mean, list, quote_ident, quote_table,
 };
 
 /// Expands one variant of a template (optional clauses already resolved) into a statement.
@@ -304,6 +304,52 @@ impl Expander<'_> {
         }
     }
 
+    /// `SELECT * FROM UNNEST($1, $2, …)`, one array per field. An array-valued field cannot be
+    /// one of them (UNNEST flattens arrays of arrays), so when there is one each row's array is
+    /// cut out of every row's elements laid end to end by its bounds, and the columns are
+    /// named: `SELECT __u.c0, ($2)[__u.f1:__u.l1] FROM UNNEST($1, $3, $4) AS __u(c0, f1, l1)`.
+    fn unnest(&mut self, fields: &[FieldInfo], arg: &str) -> String {
+        // Typed arrays where the column's type is not the parameter's own.
+        let typed = |n: usize, cast: &Option<String>, array: &str| match cast {
+            Some(ty) => format!("${n}::{ty}{array}"),
+            None => format!("${n}"),
+        };
+        if !fields.iter().any(|f| f.array) {
+            let params: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let n = self.bind(Bind::Column { arg: arg.into(), field: f.ident.clone() });
+                    typed(n, &f.cast, "[]")
+                })
+                .collect();
+            return format!("SELECT * FROM UNNEST({})", params.join(", "));
+        }
+        let (mut select, mut params, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, f) in fields.iter().enumerate() {
+            if f.array {
+                let part = |part| Bind::Array { arg: arg.into(), field: f.ident.clone(), part };
+                let elements = self.bind(part(ArrayPart::Elements));
+                let (first, last) =
+                    (self.bind(part(ArrayPart::First)), self.bind(part(ArrayPart::Last)));
+                // The column's own type is already an array type.
+                select.push(format!("({})[__u.f{i}:__u.l{i}]", typed(elements, &f.cast, "")));
+                params.extend([format!("${first}"), format!("${last}")]);
+                names.extend([format!("f{i}"), format!("l{i}")]);
+            } else {
+                let n = self.bind(Bind::Column { arg: arg.into(), field: f.ident.clone() });
+                select.push(format!("__u.c{i}"));
+                params.push(typed(n, &f.cast, "[]"));
+                names.push(format!("c{i}"));
+            }
+        }
+        format!(
+            "SELECT {} FROM UNNEST({}) AS __u({})",
+            select.join(", "),
+            params.join(", "),
+            names.join(", ")
+        )
+    }
+
     fn placeholder(&mut self, p: &Placeholder) -> String {
         let Some(kind) = Kind::of(&p.name) else {
             self.errors.push(super::unknown_placeholder(p));
@@ -371,19 +417,7 @@ impl Expander<'_> {
                 let Some(arg) = self.entity_arg(p, ArgKind::EntitySlice) else {
                     return String::new();
                 };
-                let params: Vec<String> = fields
-                    .iter()
-                    .map(|f| {
-                        let n =
-                            self.bind(Bind::Column { arg: arg.clone(), field: f.ident.clone() });
-                        // Typed arrays where the column's type is not the parameter's own.
-                        match &f.cast {
-                            Some(ty) => format!("${n}::{ty}[]"),
-                            None => format!("${n}"),
-                        }
-                    })
-                    .collect();
-                format!("SELECT * FROM UNNEST({})", params.join(", "))
+                self.unnest(&fields, &arg)
             }
             Kind::Where => match p.arg.as_deref() {
                 Some("id") => self.where_id(p),
@@ -551,7 +585,10 @@ impl Expander<'_> {
 
     fn is_used(&self, name: &str) -> bool {
         self.binds.iter().any(|b| match b {
-            Bind::Arg(a) | Bind::Field { arg: a, .. } | Bind::Column { arg: a, .. } => a == name,
+            Bind::Arg(a)
+            | Bind::Field { arg: a, .. }
+            | Bind::Column { arg: a, .. }
+            | Bind::Array { arg: a, .. } => a == name,
         })
     }
 

@@ -41,6 +41,9 @@ pub(crate) struct FieldInfo {
     /// The column's type in SQL when a parameter must be cast to it (a PostgreSQL ENUM, which
     /// a text parameter does not convert to on its own), from the migrations.
     pub cast: Option<String>,
+    /// The field holds a PostgreSQL array (`Vec<T>`, not `Vec<u8>`): `<<unnest>>` sends it as
+    /// its elements laid end to end and each row's bounds.
+    pub array: bool,
 }
 
 /// How a method argument relates to the entity.
@@ -70,6 +73,19 @@ pub(crate) enum Bind {
     Field { arg: String, field: String },
     /// One field of every element of a slice argument, as an array (`<<unnest>>`).
     Column { arg: String, field: String },
+    /// One part of an array-valued field of every element of a slice argument (`<<unnest>>`).
+    Array { arg: String, field: String, part: ArrayPart },
+}
+
+/// How an array-valued field of a batch is sent: three parameters (`__private::Flat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArrayPart {
+    /// Every row's elements laid end to end.
+    Elements,
+    /// Each row's first position among them.
+    First,
+    /// Each row's last position among them.
+    Last,
 }
 
 /// The statement a template expands to.
@@ -529,9 +545,10 @@ pub(crate) fn expand(
         conditions.iter().any(|c| c.arg == name)
             || variants.iter().any(|v| {
                 v.binds.iter().any(|b| match b {
-                    Bind::Arg(a) | Bind::Field { arg: a, .. } | Bind::Column { arg: a, .. } => {
-                        a == name
-                    }
+                    Bind::Arg(a)
+                    | Bind::Field { arg: a, .. }
+                    | Bind::Column { arg: a, .. }
+                    | Bind::Array { arg: a, .. } => a == name,
                 })
             })
     };

@@ -16,6 +16,7 @@ fn user() -> EntityInfo {
         column: column.into(),
         key,
         cast: None,
+        array: false,
     };
     EntityInfo {
         name: "User".into(),
@@ -279,6 +280,27 @@ fn unnest_binds_columns_first() {
     );
     assert_eq!(x.binds[0], Bind::Column { arg: "rows".into(), field: "id".into() });
     assert_eq!(x.binds[3], arg("stamp"));
+}
+
+#[test]
+fn unnest_cuts_array_fields_out_of_their_elements_laid_end_to_end() {
+    let mut entity = user();
+    entity.fields[1].array = true;
+    entity.fields[1].cast = Some("\"mood\"[]".into());
+    entity.fields[2].cast = Some("\"mood\"".into());
+    let x = expand("INSERT INTO t (<<columns>>) <<unnest>>", &entity, &[slice("rows")])
+        .expect("expands");
+    assert_eq!(
+        x.sql,
+        "INSERT INTO t (id, phone, email, nick) SELECT __u.c0, ($2::\"mood\"[])[__u.f1:__u.l1], \
+         __u.c2, __u.c3 FROM UNNEST($1, $3, $4, $5::\"mood\"[], $6) AS __u(c0, f1, l1, c2, c3)"
+    );
+    let part = |part| Bind::Array { arg: "rows".into(), field: "phone".into(), part };
+    assert_eq!(
+        x.binds[1..4],
+        [part(ArrayPart::Elements), part(ArrayPart::First), part(ArrayPart::Last)]
+    );
+    assert_eq!(x.binds[4], Bind::Column { arg: "rows".into(), field: "email".into() });
 }
 
 #[test]

@@ -1,16 +1,16 @@
 use repo_runtime::{Entity, Result, repository_for};
 
 #[derive(Entity)]
-pub struct Post {
+pub struct Grid {
     #[entity(key)]
     pub id: i64,
-    pub tags: Vec<String>,
+    pub cells: Vec<Vec<i32>>,
 }
 
-#[repository_for(Post)]
-pub trait Posts {
+#[repository_for(Grid)]
+pub trait Grids {
     #[sql("INSERT INTO <<table>> (<<columns>>) <<unnest>>")]
-    async fn insert_many(&self, posts: &[Post]) -> Result<u64>;
+    async fn insert_many(&self, grids: &[Grid]) -> Result<u64>;
 }
 
 fn main() {}
