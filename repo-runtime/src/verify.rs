@@ -115,8 +115,14 @@ impl VerifyReport {
         // What the macro inferred from the migrations, against what the database says: a
         // difference is a migrations folder out of step with the database (or an inference
         // to fix).
-        for (i, (ty, guess)) in
-            stmt.params().iter().zip(inferred.map_or(&[][..], |x| x.params)).enumerate()
+        // A type the statement states when prepared (a batch's arrays) is what the database
+        // describes, whatever the migrations say.
+        for (i, (ty, guess)) in stmt
+            .params()
+            .iter()
+            .zip(inferred.map_or(&[][..], |x| x.params))
+            .enumerate()
+            .skip(q.types.len())
         {
             if let Some(guess) = guess
                 && !same_type(guess, ty)
@@ -143,7 +149,9 @@ impl VerifyReport {
                 && !same_type(ty, c.type_())
             {
                 problem(format!(
-                    "column {i} `{}` is `{}` in the database, but `{ty}` in the migrations it was                      checked against at compile time; rebuild against migrations that match                      the database",
+                    "column {i} `{}` is `{}` in the database, but `{ty}` in the migrations it was \
+                     checked against at compile time; rebuild against migrations that match \
+                     the database",
                     c.name(),
                     c.type_()
                 ));

@@ -94,3 +94,38 @@ fn insert_many_is_one_unnest_statement_not_copy() {
         .unwrap();
     assert!(statement.contains("FROM UNNEST("), "{statement}");
 }
+
+#[test]
+fn the_generated_crud_statements_are_typed_from_the_migrations_like_the_users() {
+    let methods: Vec<&str> = TaggedRows::<()>::INFERRED.iter().map(|i| i.method).collect();
+    assert_eq!(
+        methods,
+        [
+            "add_all",
+            "all",
+            "get",
+            "get_many",
+            "list",
+            "insert",
+            "insert_returning",
+            "insert_many",
+            "update",
+            "upsert",
+            "delete",
+            "count",
+            "exists"
+        ]
+    );
+    let get = TaggedRows::<()>::INFERRED.iter().find(|i| i.method == "get").unwrap();
+    let columns: Vec<_> = get.columns.iter().map(|c| (c.name, c.pg_type, c.nullable)).collect();
+    assert_eq!(
+        columns,
+        [
+            ("id", Some("int8"), Some(false)),
+            ("tags", Some("text[]"), Some(false)),
+            ("moods", Some("enum:shelf_mood[]"), Some(true)),
+            ("scores", Some("int4[]"), Some(false)),
+            ("note", Some("text"), Some(false)),
+        ]
+    );
+}

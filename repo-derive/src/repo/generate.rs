@@ -238,7 +238,8 @@ fn variant_call(
     let bound: Vec<BoundParam> =
         x.binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect();
     let columns: Vec<&TokenStream> = bound.iter().filter_map(|b| b.prelude.as_ref()).collect();
-    let types: Vec<TokenStream> = bound.iter().filter_map(|b| b.explicit.clone()).collect();
+    let types: Vec<TokenStream> =
+        m.types.iter().cloned().chain(bound.iter().filter_map(|b| b.explicit.clone())).collect();
     let params: Vec<&TokenStream> = bound.iter().map(|b| &b.expr).collect();
 
     // `self` is hygienic: it must carry the span of the user's `&self`, not the macro's.
@@ -339,10 +340,11 @@ fn method_body(
         }
     };
     let sig = send_signature(&m.item);
-    let output = &m.output;
+    let (output, prelude) = (&m.output, &m.prelude);
     quote! {
         #sig {
             async move {
+                #prelude
                 let result: #output = #dispatch.map_err(::core::convert::Into::into);
                 result
             }
@@ -372,7 +374,30 @@ pub(super) fn generate(
     let mut generated = Vec::new();
     let mut width_checks = Vec::new();
     let mut typed = (Vec::new(), Vec::new());
-    for m in &repo.methods {
+    if args.crud.is_some() {
+        for m in &repo.methods {
+            let name = m.item.sig.ident.to_string();
+            if super::crud::METHODS.contains(&name.as_str()) {
+                errors.push(
+                    &m.item.sig.ident,
+                    format!("method `{name}` has the name of a generated `Crud` method, so calls would be ambiguous"),
+                    format!("rename it (for example `{name}_by_…`), or leave out `crud`; the generated methods are {}", crate::diag::list(super::crud::METHODS)),
+                );
+            }
+        }
+    }
+    let crud = args.crud.as_ref().and_then(|token| {
+        super::crud::table(token, &name, entity, entity_ident, field_types, &mut errors)
+    });
+    let crud_methods = crud.iter().flat_map(|c| &c.methods);
+    // The user's methods are labelled by the trait, the generated ones by the implementation.
+    let methods: Vec<(&Method, &Ident)> = repo
+        .methods
+        .iter()
+        .map(|m| (m, trait_name))
+        .chain(crud_methods.map(|m| (m, &name)))
+        .collect();
+    for &(m, owner) in &methods {
         let arg_info: Vec<_> = m
             .args
             .iter()
@@ -398,13 +423,13 @@ pub(super) fn generate(
                         *listed = (typed.0.len() > before).then_some(before);
                     }
                 }
-                let body = method_body(m, &exp, trait_name, field_types, &mut local);
+                let body = method_body(m, &exp, owner, field_types, &mut local);
                 if local.is_empty() {
                     let verify = exp
                         .variants
                         .iter()
                         .zip(listed)
-                        .map(|(x, listed)| verify_step(m, x, trait_name, field_types, listed))
+                        .map(|(x, listed)| verify_step(m, x, owner, field_types, listed))
                         .collect();
                     let sql = exp.variants.into_iter().map(|x| x.sql).collect();
                     generated.push(Some(Generated { sql, body, verify }));
@@ -422,37 +447,23 @@ pub(super) fn generate(
         }
     }
     let (inferred, shape_checks) = typed;
-    let bodies = repo.methods.iter().zip(&generated).map(|(m, g)| match g {
+    let mut bodies = methods.iter().zip(&generated).map(|((m, _), g)| match g {
         Some(g) => g.body.clone(),
         None => stub(m),
     });
-    if args.crud.is_some() {
-        for m in &repo.methods {
-            let name = m.item.sig.ident.to_string();
-            if super::crud::METHODS.contains(&name.as_str()) {
-                errors.push(
-                    &m.item.sig.ident,
-                    format!("method `{name}` has the name of a generated `Crud` method, so calls would be ambiguous"),
-                    format!("rename it (for example `{name}_by_…`), or leave out `crud`; the generated methods are {}", crate::diag::list(super::crud::METHODS)),
-                );
-            }
-        }
-    }
-    let crud = args.crud.as_ref().and_then(|token| {
-        super::crud::generate(token, &name, entity, entity_ident, field_types, &mut errors)
-    });
+    let user_bodies: Vec<TokenStream> = bodies.by_ref().take(repo.methods.len()).collect();
+    let crud_bodies: Vec<TokenStream> = bodies.collect();
     // Every statement of every method, one entry per optional-clause variant.
-    let mut all_sql: Vec<(String, String)> = repo
-        .methods
+    let mut all_sql: Vec<(String, String)> = methods
         .iter()
         .zip(&generated)
-        .flat_map(|(m, g)| {
+        .flat_map(|((m, _), g)| {
             let method = m.item.sig.ident.to_string();
             g.iter().flat_map(|g| g.sql.iter()).map(move |sql| (method.clone(), sql.clone()))
         })
         .collect();
     if let Some(c) = &crud {
-        all_sql.extend(c.statements.iter().cloned());
+        all_sql.push(("copy_in".into(), c.copy_sql.clone()));
     }
     let each_sql = || all_sql.iter();
     let statements = each_sql().map(|(method, sql)| quote!((#method, #sql)));
@@ -460,8 +471,21 @@ pub(super) fn generate(
         .iter()
         .flatten()
         .flat_map(|g| &g.verify)
-        .chain(crud.iter().flat_map(|c| &c.verify));
-    let crud_impl = crud.as_ref().map(|c| &c.impl_block);
+        .chain(crud.iter().map(|c| &c.copy_verify));
+    let crud_impl = crud.as_ref().map(|c| {
+        let (key_ty, copy_in) = (&c.key_ty, &c.copy_in);
+        quote! {
+            #[automatically_derived]
+            impl<E: ::repo_runtime::Executor> ::repo_runtime::Crud for #name<E> {
+                type Entity = #entity_ident;
+                type Key = #key_ty;
+
+                #(#crud_bodies)*
+
+                #copy_in
+            }
+        }
+    });
     let sql_docs = each_sql().map(|(method, sql)| {
         let line = format!(" - `{method}`: `{sql}`");
         quote!(#[doc = #line])
@@ -501,7 +525,7 @@ pub(super) fn generate(
         #[automatically_derived]
         #allow
         impl<E: ::repo_runtime::Executor> #trait_name for #name<E> #bounds {
-            #(#bodies)*
+            #(#user_bodies)*
         }
     };
 

@@ -85,6 +85,7 @@ pub(crate) enum Returns {
 }
 
 /// A method argument.
+#[derive(Clone)]
 pub(crate) struct Arg {
     pub ident: Ident,
     pub ty: Type,
@@ -103,6 +104,13 @@ pub(crate) struct Method {
     /// The whole declared return type, `Result<…>`.
     pub output: Type,
     pub returns: Returns,
+    /// What the body does before its statement: binds the template's arguments when they are
+    /// not the signature's own (a generated `Crud` method takes `key`, its template the key's
+    /// fields).
+    pub prelude: TokenStream,
+    /// Types stated for the first parameters when preparing (UNNEST of a generated method's
+    /// key columns).
+    pub types: Vec<TokenStream>,
 }
 
 const SUPPORTED: &str = "`Result<()>`, `Result<u64>` (rows affected), `Result<T>` (exactly one row), `Result<Option<T>>`, `Result<Vec<T>>`, `Result<Rows<'_, T>>`, `Result<Page<T>>`, where `T` is an entity, a `#[derive(FromRow)]` struct, a scalar (i64, String, …) or a tuple of scalars";
@@ -422,6 +430,8 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
         args,
         output: output?,
         returns: returns?,
+        prelude: TokenStream::new(),
+        types: Vec::new(),
     })
 }
 

@@ -47,14 +47,10 @@ pub(super) fn check(
     };
     check_params(m, x, &typed.params, errors);
     check_not_null(m, x, &typed.not_null, errors);
-    // A batch's arrays (`<<unnest>>`) are prepared with the types of their Rust elements, which
-    // decide what PostgreSQL describes; the statement casts them where the column differs.
-    let params = (1..=x.binds.len())
-        .map(|n| match x.binds[n - 1] {
-            Bind::Column { .. } => None,
-            _ => typed.params.get(&n).map(|p| p.0.clone()),
-        })
-        .collect();
+    // A batch's arrays (`<<unnest>>`) are listed with the type of the column they fill, though
+    // they are prepared with the types of their Rust elements (`verify()` does not compare
+    // those; the statement casts them where the column differs).
+    let params = (1..=x.binds.len()).map(|n| typed.params.get(&n).map(|p| p.0.clone())).collect();
     let Some(mut cols) = typed.columns else { return Checked { columns: None, params } };
     let listed = cols.clone();
     let row = match &m.returns {

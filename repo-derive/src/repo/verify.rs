@@ -114,7 +114,8 @@ pub(super) fn verify_step(
     };
     let bound: Vec<BoundParam> =
         x.binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect();
-    let types: Vec<TokenStream> = bound.iter().filter_map(|b| b.explicit.clone()).collect();
+    let types: Vec<TokenStream> =
+        m.types.iter().cloned().chain(bound.iter().filter_map(|b| b.explicit.clone())).collect();
     let params: Vec<Type> = bound.into_iter().map(|b| b.rust).collect();
     let rows = match &m.returns {
         Returns::One(t)

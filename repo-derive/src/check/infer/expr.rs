@@ -2,12 +2,12 @@
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    Query, UnaryOperator, Value,
+    Query, SelectItem, UnaryOperator, Value,
 };
 
 use super::{
     Col, Infer, LITERAL, Null, Scope, always_one_row, known, merge_type, numeric_rank, object_name,
-    param_number, strict,
+    param_number, strict, unnest_select,
 };
 use crate::check::schema::normalize_type;
 use crate::template::Diag;
@@ -132,8 +132,28 @@ impl Infer<'_> {
                 Ok((known("bool"), strict(&nulls.iter().collect::<Vec<_>>())))
             }
             Expr::In { expr, target: sqlparser::ast::InTarget::Subquery(subquery), .. } => {
-                self.expr(expr, scope)?;
+                let left: Vec<&Expr> = match expr.as_ref() {
+                    Expr::Tuple(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                let mut types = Vec::new();
+                for e in &left {
+                    types.push(self.expr(e, scope)?.0);
+                }
                 self.subquery(subquery, scope)?;
+                // `(a, b) IN (SELECT * FROM UNNEST($1, $2))`: each array holds values compared
+                // with its own side.
+                if let Some((select, arrays, _)) = unnest_select(subquery)
+                    && matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)])
+                    && arrays.len() == left.len()
+                {
+                    for ((array, ty), e) in arrays.into_iter().zip(types).zip(left) {
+                        let ty = ty.filter(|t| t != LITERAL && !t.ends_with("[]"));
+                        self.param(array, ty.map(|t| format!("{t}[]")).as_deref(), || {
+                            format!("its elements are compared with `{e}`")
+                        });
+                    }
+                }
                 unknown()
             }
             Expr::Between { expr, low, high, .. } => {

@@ -14,10 +14,10 @@
 //! steps of that walk over the same scope type.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident, Join,
-    JoinConstraint, JoinOperator, ObjectName, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
-    Value,
+    AccessExpr, BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident,
+    Join, JoinConstraint, JoinOperator, ObjectName, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, Subscript, TableAlias, TableFactor,
+    TableObject, TableWithJoins, Value,
 };
 
 use super::schema::Catalog;
@@ -183,6 +183,69 @@ impl Infer<'_> {
         }
     }
 
+    /// `INSERT INTO t (a, …) SELECT … FROM UNNEST($1, …)`, a batch: a parameter UNNEST turns
+    /// into the values of column `a` is an array of `a`'s type (`SELECT *`, or the column of the
+    /// alias); one cut by bounds, `($2)[u.f1:u.l1]`, has `a`'s own (array) type, and its bounds
+    /// are `int4[]`.
+    fn batch_params(&mut self, source: &Query, targets: &[Option<&Col>]) {
+        let Some((select, exprs, alias)) = unnest_select(source) else { return };
+        let (rel, columns): (Option<String>, Vec<String>) = match alias {
+            Some(a) => (Some(ident(&a.name)), a.columns.iter().map(|c| ident(&c.name)).collect()),
+            None => (None, Vec::new()),
+        };
+        // The UNNEST argument behind a column of the alias.
+        let argument = |e: &Expr| -> Option<&Expr> {
+            let column = match e {
+                Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                    [r, c] if rel.as_deref() == Some(ident(r).as_str()) => ident(c),
+                    _ => return None,
+                },
+                Expr::Identifier(c) => ident(c),
+                _ => return None,
+            };
+            exprs.get(columns.iter().position(|c| *c == column)?).copied()
+        };
+        let projection: Vec<Option<&Expr>> = match select.projection.as_slice() {
+            [SelectItem::Wildcard(_)] => exprs.iter().map(|e| Some(*e)).collect(),
+            items => items
+                .iter()
+                .map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        Some(e)
+                    }
+                    _ => None,
+                })
+                .collect(),
+        };
+        let wildcard = matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)]);
+        for (item, target) in projection.into_iter().zip(targets) {
+            let (Some(e), Some(Col { name, ty: Some(ty), .. })) = (item, target) else { continue };
+            let because = || format!("its elements are inserted into `{name}`");
+            if wildcard {
+                self.param(e, Some(&format!("{ty}[]")), because);
+            } else if let Some(arg) = argument(e) {
+                self.param(arg, Some(&format!("{ty}[]")), because);
+            } else if let Expr::CompoundFieldAccess { root, access_chain } = e
+                && let [
+                    AccessExpr::Subscript(Subscript::Slice {
+                        lower_bound,
+                        upper_bound,
+                        stride: None,
+                    }),
+                ] = access_chain.as_slice()
+            {
+                self.param(root, Some(ty), || format!("rows of `{name}` are cut out of it"));
+                for bound in [lower_bound, upper_bound].into_iter().flatten() {
+                    if let Some(arg) = argument(bound) {
+                        self.param(arg, Some("int4[]"), || {
+                            format!("it bounds the rows of `{name}`")
+                        });
+                    }
+                }
+            }
+        }
+    }
+
     /// `col = value` of SET: the value's type and nullability, and a parameter there typed as
     /// the column.
     fn assignment(
@@ -330,6 +393,7 @@ impl Infer<'_> {
                     }
                 } else if let Some(source) = &i.source {
                     self.query(source)?;
+                    self.batch_params(source, &targets);
                 }
                 // `ON CONFLICT (cols)` must name a key of the table, or PostgreSQL refuses the
                 // statement when it is prepared.
@@ -853,7 +917,7 @@ impl Infer<'_> {
         &mut self,
         fname: &str,
         exprs: &[&Expr],
-        alias: &Option<sqlparser::ast::TableAlias>,
+        alias: &Option<TableAlias>,
         with_ordinality: bool,
         scope: &mut Scope,
     ) -> Result<(), Diag> {
@@ -1045,7 +1109,7 @@ fn push_rel(
     name: String,
     label: String,
     cols: Option<Vec<Col>>,
-    alias: &Option<sqlparser::ast::TableAlias>,
+    alias: &Option<TableAlias>,
 ) {
     match cols {
         Some(mut cols) => {
@@ -1159,6 +1223,31 @@ fn function_call<'e>(name: &ObjectName, args: &'e [FunctionArg]) -> (String, Vec
         _ => String::new(),
     };
     (fname, exprs)
+}
+
+/// `SELECT … FROM UNNEST(…) [AS alias(…)]` with nothing else in FROM: the select, UNNEST's
+/// arguments and the alias.
+pub(super) fn unnest_select(q: &Query) -> Option<(&Select, Vec<&Expr>, Option<&TableAlias>)> {
+    let SetExpr::Select(select) = q.body.as_ref() else { return None };
+    let [from] = select.from.as_slice() else { return None };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let (exprs, alias) = match &from.relation {
+        TableFactor::UNNEST { alias, array_exprs, with_ordinality: false, .. } => {
+            (array_exprs.iter().collect(), alias.as_ref())
+        }
+        TableFactor::Function { name, args, alias, .. } => {
+            let (f, exprs) = function_call(name, args);
+            (f.eq_ignore_ascii_case("unnest").then_some(exprs)?, alias.as_ref())
+        }
+        TableFactor::Table { name, alias, args: Some(args), .. } => {
+            let (f, exprs) = function_call(name, &args.args);
+            (f.eq_ignore_ascii_case("unnest").then_some(exprs)?, alias.as_ref())
+        }
+        _ => return None,
+    };
+    Some((select, exprs, alias))
 }
 
 /// `JOIN … USING (c, …)`: the relation of the merged columns (the left side's column for

@@ -440,3 +440,36 @@ fn using_merges_the_columns_it_names() {
     // Not on both sides once: left open, no false error.
     assert!(infer("SELECT id FROM authors a JOIN books b USING (nope)").is_ok());
 }
+
+#[test]
+fn a_batch_types_the_arrays_it_unnests_from_the_columns_they_fill() {
+    assert_eq!(
+        params("INSERT INTO loans (book_id, member_id, state) SELECT * FROM UNNEST($1, $2, $3)"),
+        "$1 int8[], $2 int8[], $3 enum:loan_state[]"
+    );
+    // An array column: its rows cut out of every row's elements by bounds.
+    assert_eq!(
+        params(
+            "INSERT INTO books (author_id, tags, title) SELECT __u.c0, ($2)[__u.f1:__u.l1], __u.c2 \
+             FROM UNNEST($1, $3, $4, $5) AS __u(c0, f1, l1, c2)"
+        ),
+        "$1 int8[], $2 text[], $3 int4[], $4 int4[], $5 text[]"
+    );
+    // Not a batch: a select from a table is left as it was.
+    assert_eq!(
+        params("INSERT INTO authors (name) SELECT name FROM authors WHERE id = $1"),
+        "$1 int8"
+    );
+}
+
+#[test]
+fn rows_in_an_unnest_take_the_types_of_what_they_are_compared_with() {
+    assert_eq!(
+        params("SELECT id FROM loans WHERE (book_id, state) IN (SELECT * FROM UNNEST($1, $2))"),
+        "$1 int8[], $2 enum:loan_state[]"
+    );
+    assert_eq!(
+        params("SELECT id FROM books WHERE pages IN (SELECT * FROM UNNEST($1))"),
+        "$1 int4[]"
+    );
+}
