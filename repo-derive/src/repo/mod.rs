@@ -8,17 +8,24 @@
 //!    namespace.
 //! 2. That macro calls back `repository_impl` with the entity's table and fields prepended,
 //!    which expands every template and generates the implementation.
+//!
+//! The second step is a pipeline, as serde_derive's and thiserror's are: `model.rs` parses the
+//! trait into typed, spanned methods (and `crud.rs` describes the generated `Crud` methods as
+//! the same kind of methods); `valid.rs` holds every method to every rule, collecting all
+//! errors, and returns the checked statements; `expand.rs` emits the code from them and cannot
+//! fail.
 
 mod crud;
-mod generate;
+mod expand;
 pub(crate) mod model;
 mod typed;
+mod valid;
 mod verify;
 
 use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemTrait, LitStr, Token, TraitItem, Type};
@@ -218,7 +225,7 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
                 column: f.column.clone(),
                 key: f.key,
                 cast: f.cast.clone(),
-                array: generate::is_array(&f.ty),
+                array: valid::is_array(&f.ty),
             })
             .collect(),
     };
@@ -248,5 +255,20 @@ pub(crate) fn expand_repository_impl(input: TokenStream) -> TokenStream {
     let declared: HashMap<String, Type> =
         entity.fields.iter().map(|f| (f.column.clone(), f.ty.clone())).collect();
     let typing = catalog.as_deref().map(|c| typed::Typing { catalog: c, columns: &declared });
-    generate::generate(&repo, &args, &info, &field_types, &entity.ident, typing.as_ref())
+    // parse (the trait above, the `Crud` table) → check every rule → emit.
+    let name = args.name.clone().unwrap_or_else(|| format_ident!("Pg{}", repo.item.ident));
+    let crud = args.crud.as_ref().and_then(|token| {
+        crud::table(token, &name, &info, &entity.ident, &field_types, &mut errors)
+    });
+    let checked = valid::check(
+        &repo,
+        crud.as_ref(),
+        &name,
+        &info,
+        &entity.ident,
+        &field_types,
+        typing.as_ref(),
+        errors,
+    );
+    expand::emit(&repo, checked, crud.as_ref(), &name, &entity.ident, &field_types)
 }
