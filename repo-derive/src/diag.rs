@@ -30,6 +30,21 @@ impl Errors {
         self.push_error(syn::Error::new_spanned(tokens, text));
     }
 
+    /// Records an error at `span`, whose message ends with a `help:` line.
+    pub(crate) fn push_at(
+        &mut self,
+        span: proc_macro2::Span,
+        message: impl Display,
+        help: impl Display,
+    ) {
+        let text = format!("{message}\nhelp: {help}");
+        if self.seen.contains(&text) {
+            return;
+        }
+        self.seen.push(text.clone());
+        self.push_error(syn::Error::new(span, text));
+    }
+
     /// Records a ready-made error.
     pub(crate) fn push_error(&mut self, error: syn::Error) {
         match &mut self.errors {
@@ -167,4 +182,24 @@ mod tests {
     fn declared_of(ty: &syn::Type) -> String {
         pretty(&declared(ty))
     }
+}
+
+/// Where to point at bytes `at` of the template in `lit`: that part of the string where the
+/// compiler can point inside a literal (`Literal::subspan`, nightly today), else the literal.
+pub(crate) fn template_span(
+    lit: &syn::LitStr,
+    at: Option<&std::ops::Range<usize>>,
+) -> proc_macro2::Span {
+    let whole = lit.span();
+    let Some(at) = at else { return whole };
+    let token = lit.token();
+    let source = token.to_string();
+    // Offsets in the value are offsets in the source only for a raw string, or a plain one
+    // without escapes.
+    let start = match source.find('"') {
+        Some(0) if source.get(1..source.len() - 1) == Some(lit.value().as_str()) => 1,
+        Some(q) if source.starts_with('r') => q + 1,
+        _ => return whole,
+    };
+    token.subspan(start + at.start..start + at.end).unwrap_or(whole)
 }

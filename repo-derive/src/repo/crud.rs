@@ -64,7 +64,7 @@ impl Entry {
             item,
             sql: LitStr::new(&self.template, at.span()),
             unchecked: false,
-            sql_attr: at.to_token_stream(),
+            at: at.to_token_stream(),
             args: self.args,
             output: self.output,
             returns: self.returns,

@@ -11,7 +11,7 @@ use syn::{
     TraitItem, TraitItemFn, Type,
 };
 
-use crate::diag::{Errors, pretty};
+use crate::diag::{Errors, pretty, template_span};
 use crate::template::ArgKind;
 
 /// `#[repository_for(Entity, name = PgThings)]`.
@@ -98,8 +98,9 @@ pub(crate) struct Method {
     pub sql: LitStr,
     /// `#[sql("…", unchecked)]`: skip the syntax check.
     pub unchecked: bool,
-    /// The `#[sql]` attribute, where template errors point.
-    pub sql_attr: TokenStream,
+    /// Where errors about the statement point: the template's literal (for `Crud`, the
+    /// `crud` option).
+    pub at: TokenStream,
     pub args: Vec<Arg>,
     /// The whole declared return type, `Result<…>`.
     pub output: Type,
@@ -273,7 +274,7 @@ impl Parse for SqlArgs {
     }
 }
 
-fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(SqlArgs, TokenStream)> {
+fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<SqlArgs> {
     let attrs: Vec<_> = m.attrs.iter().filter(|a| a.path().is_ident("sql")).collect();
     let name = &m.sig.ident;
     match attrs.as_slice() {
@@ -286,7 +287,7 @@ fn sql_attr(m: &TraitItemFn, errors: &mut Errors) -> Option<(SqlArgs, TokenStrea
             None
         }
         [attr] => match attr.parse_args::<SqlArgs>() {
-            Ok(args) => Some((args, attr.to_token_stream())),
+            Ok(args) => Some(args),
             Err(e) if e.to_string().contains("help:") => {
                 errors.push_error(e);
                 None
@@ -406,13 +407,13 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
     let returns = output.as_ref().and_then(|o| returns(o, entity, &mut local));
     let ok = local.is_empty();
     // The signature is wrong: say what is wrong with the template too, in the same build.
-    if let (false, Some((sql, attr)), true) = (ok, &sql, args_named) {
+    if let (false, Some(sql), true) = (ok, &sql, args_named) {
         let infos: Vec<crate::template::ArgInfo> = args
             .iter()
             .map(|a| crate::template::ArgInfo { name: a.ident.to_string(), kind: a.kind })
             .collect();
         for d in crate::template::check_without_entity(&sql.template.value(), &infos) {
-            local.push(attr, &d.message, &d.help);
+            local.push_at(template_span(&sql.template, d.at.as_ref()), &d.message, &d.help);
         }
     }
     if let Err(e) = local.finish() {
@@ -421,12 +422,12 @@ fn method(m: &TraitItemFn, entity: &Ident, errors: &mut Errors) -> Option<Method
     if !ok {
         return None;
     }
-    let (sql, sql_attr) = sql?;
+    let sql = sql?;
     Some(Method {
         item: m.clone(),
+        at: sql.template.to_token_stream(),
         sql: sql.template,
         unchecked: sql.unchecked,
-        sql_attr,
         args,
         output: output?,
         returns: returns?,

@@ -38,7 +38,7 @@ pub(super) fn check(
         Ok(t) => t,
         Err(d) => {
             errors.push(
-                &m.sql_attr,
+                &m.at,
                 format!("`{name}`: {}", d.message),
                 format!("{}; the statement is: {}", d.help, x.sql),
             );
@@ -74,7 +74,7 @@ pub(super) fn check(
         Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == *entity) => {
             for (i, c) in cols.iter().enumerate() {
                 if let Some(t) = typing.columns.get(&c.name) {
-                    reads.push((i, t.clone(), m.sql_attr.clone()));
+                    reads.push((i, t.clone(), m.at.clone()));
                 }
             }
         }

@@ -16,7 +16,7 @@ use super::crud::CrudTable;
 use super::model::{Method, RepoTrait, Returns};
 use super::typed::Typing;
 use crate::check::syntax;
-use crate::diag::{Errors, pretty};
+use crate::diag::{Errors, pretty, template_span};
 use crate::template::{
     ArgInfo, ArrayPart, Bind, Condition, EntityInfo, Expanded, expand as expand_template,
 };
@@ -142,7 +142,7 @@ fn method(
         Ok(exp) => exp,
         Err(diags) => {
             for d in diags {
-                errors.push(&m.sql_attr, &d.message, &d.help);
+                errors.push_at(template_span(&m.sql, d.at.as_ref()), &d.message, &d.help);
             }
             return None;
         }
@@ -201,7 +201,7 @@ fn nested_arrays(
         let Some(ty) = field_types.get(field) else { continue };
         if array_element(ty).is_some_and(|t| is_array(&t)) {
             errors.push(
-                &m.sql_attr,
+                &m.at,
                 format!("`<<unnest>>` cannot batch-insert field `{field}` of type `{}`, an array of arrays", pretty(ty)),
                 format!("a batch sends each array-valued field as its rows' elements laid end to end, and these elements are arrays themselves; leave it out with `--exclude {field}` (in `<<columns>>` too) or insert those rows one by one"),
             );
@@ -220,7 +220,7 @@ fn paging(m: &Method, x: &Expanded, errors: &mut Errors) -> Option<Paging> {
         }),
         _ => {
             errors.push(
-                &m.sql_attr,
+                &m.at,
                 format!("`{name}` returns a `Page`, so its template must select `<<total>>` last and end with `<<paginate>>`"),
                 "write e.g. `SELECT <<columns>>, <<total>> FROM <<table>> <<orderby:id>> <<paginate>>` with `limit: i64, offset: i64` arguments",
             );
@@ -313,7 +313,7 @@ fn check_statement(
     let statements = match syntax::check(sql) {
         Ok(s) => s,
         Err(d) => {
-            errors.push(&m.sql_attr, format!("`{name}`: {}", d.message), &d.help);
+            errors.push(&m.at, format!("`{name}`: {}", d.message), &d.help);
             return None;
         }
     };
@@ -350,7 +350,7 @@ fn check_statement(
     if selected != wanted + extra {
         let total = if extra == 1 { " plus `<<total>>`" } else { "" };
         errors.push(
-            &m.sql_attr,
+            &m.at,
             format!(
                 "`{name}` reads rows of `{}` ({wanted} column{}{total}), but its statement returns {selected} column{}",
                 pretty(row),

@@ -38,15 +38,22 @@ pub(super) fn expand_variant(
             if phase != pass {
                 continue;
             }
+            let found = x.errors.len();
             out[i] = match piece {
                 Piece::Sql(s) => s.clone(),
-                Piece::Param { name, field } => x.param(name, field.as_deref()),
+                Piece::Param { name, field, .. } => x.param(name, field.as_deref()),
                 Piece::Placeholder(p) if phase == 2 => {
                     x.check_options(p, &[]);
                     x.where_auto()
                 }
                 Piece::Placeholder(p) => x.placeholder(p),
             };
+            match piece {
+                Piece::Param { at, .. } | Piece::Placeholder(Placeholder { at, .. }) => {
+                    super::locate(&mut x.errors[found..], at);
+                }
+                Piece::Sql(_) => {}
+            }
         }
     }
     let sql = out.concat();

@@ -16,11 +16,20 @@ pub(crate) use scan::{
 pub(crate) struct Diag {
     pub message: String,
     pub help: String,
+    /// The bytes of the template at fault, where one piece is.
+    pub at: Option<std::ops::Range<usize>>,
 }
 
 impl Diag {
     pub(crate) fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
-        Self { message: message.into(), help: help.into() }
+        Self { message: message.into(), help: help.into(), at: None }
+    }
+}
+
+/// Gives the errors from `from` on that have no place yet the bytes `at`.
+pub(crate) fn locate(errors: &mut [Diag], at: &std::ops::Range<usize>) {
+    for e in errors.iter_mut().filter(|e| e.at.is_none()) {
+        e.at = Some(at.clone());
     }
 }
 

@@ -14,8 +14,8 @@ pub(crate) enum Piece {
     Sql(String),
     /// `<<name:arg --option value>>` or its `{{…}}` alias.
     Placeholder(Placeholder),
-    /// `@name` or `@name.field`.
-    Param { name: String, field: Option<String> },
+    /// `@name` or `@name.field`, at these bytes of the template.
+    Param { name: String, field: Option<String>, at: std::ops::Range<usize> },
 }
 
 /// A parsed `<<…>>`.
@@ -26,6 +26,8 @@ pub(crate) struct Placeholder {
     pub name: String,
     pub arg: Option<String>,
     pub options: Vec<(String, Option<String>)>,
+    /// Its bytes in the template, delimiters included.
+    pub at: std::ops::Range<usize>,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -52,6 +54,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
         let c = b[i];
         let next = b.get(i + 1).copied();
         let start = i;
+        let found = errors.len();
         match c {
             b'\'' => {
                 let escapes =
@@ -147,7 +150,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                         i = field_end;
                     }
                     flush(&mut sql, &mut pieces);
-                    pieces.push(Piece::Param { name, field });
+                    pieces.push(Piece::Param { name, field, at: start..i });
                 } else {
                     sql.push('@');
                     i += 1;
@@ -170,7 +173,9 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                         i += 2 + n + 2;
                         flush(&mut sql, &mut pieces);
                         match parse_placeholder(raw) {
-                            Ok(p) => pieces.push(Piece::Placeholder(p)),
+                            Ok(p) => {
+                                pieces.push(Piece::Placeholder(Placeholder { at: start..i, ..p }))
+                            }
                             Err(e) => errors.push(e),
                         }
                     }
@@ -210,6 +215,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                 i += ch.len_utf8();
             }
         }
+        super::locate(&mut errors[found..], &(start..i.max(start + 1).min(b.len())));
     }
     flush(&mut sql, &mut pieces);
     if errors.is_empty() { Ok(pieces) } else { Err(errors) }
@@ -280,6 +286,7 @@ fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
             name: "if".into(),
             arg: Some(cond.trim().to_owned()),
             options: Vec::new(),
+            at: 0..0,
         });
     }
     // C# Sqlx's option syntax, `{{columns:auto|exclude=Id,CreatedAt}}`, is an alias of
@@ -325,5 +332,6 @@ fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
         name: name.to_owned(),
         arg: arg.filter(|a| !a.is_empty()),
         options,
+        at: 0..0,
     })
 }

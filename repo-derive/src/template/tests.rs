@@ -445,3 +445,20 @@ fn a_mistake_in_every_variant_is_reported_once() {
     let e = errors("SELECT <<colums>> <<if some(x)>>AND a = @x<</if>>", &[scalar("x")]);
     assert_eq!(e.len(), 1, "{e:?}");
 }
+
+#[test]
+fn template_errors_know_the_bytes_at_fault() {
+    let located = |t: &'static str| -> Vec<&'static str> {
+        let errors = super::expand(t, &user(), &[scalar("id")]).expect_err("fails");
+        errors.iter().map(|d| d.at.clone().map_or("(none)", |r| &t[r])).collect()
+    };
+    assert_eq!(
+        located("SELECT <<colums>> FROM <<table>> WHERE id = @nope AND id = @id"),
+        ["<<colums>>", "@nope"]
+    );
+    assert_eq!(
+        located("SELECT <<columns --only nick, bogus>> FROM t WHERE id = @id"),
+        ["<<columns --only nick, bogus>>"]
+    );
+    assert_eq!(located("SELECT 1 WHERE x = $1 AND y = 'open"), ["$1", "'open"]);
+}
