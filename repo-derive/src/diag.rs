@@ -153,6 +153,26 @@ pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
     out
 }
 
+/// Where to point at bytes `at` of the template in `lit`: that part of the string where the
+/// compiler can point inside a literal (`Literal::subspan`, nightly today), else the literal.
+pub(crate) fn template_span(
+    lit: &syn::LitStr,
+    at: Option<&std::ops::Range<usize>>,
+) -> proc_macro2::Span {
+    let whole = lit.span();
+    let Some(at) = at else { return whole };
+    let token = lit.token();
+    let source = token.to_string();
+    // Offsets in the value are offsets in the source only for a raw string, or a plain one
+    // without escapes.
+    let start = match source.find('"') {
+        Some(0) if source.get(1..source.len() - 1) == Some(lit.value().as_str()) => 1,
+        Some(q) if source.starts_with('r') => q + 1,
+        _ => return whole,
+    };
+    token.subspan(start + at.start..start + at.end).unwrap_or(whole)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,24 +202,4 @@ mod tests {
     fn declared_of(ty: &syn::Type) -> String {
         pretty(&declared(ty))
     }
-}
-
-/// Where to point at bytes `at` of the template in `lit`: that part of the string where the
-/// compiler can point inside a literal (`Literal::subspan`, nightly today), else the literal.
-pub(crate) fn template_span(
-    lit: &syn::LitStr,
-    at: Option<&std::ops::Range<usize>>,
-) -> proc_macro2::Span {
-    let whole = lit.span();
-    let Some(at) = at else { return whole };
-    let token = lit.token();
-    let source = token.to_string();
-    // Offsets in the value are offsets in the source only for a raw string, or a plain one
-    // without escapes.
-    let start = match source.find('"') {
-        Some(0) if source.get(1..source.len() - 1) == Some(lit.value().as_str()) => 1,
-        Some(q) if source.starts_with('r') => q + 1,
-        _ => return whole,
-    };
-    token.subspan(start + at.start..start + at.end).unwrap_or(whole)
 }

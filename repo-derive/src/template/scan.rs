@@ -174,7 +174,7 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                         flush(&mut sql, &mut pieces);
                         match parse_placeholder(raw) {
                             Ok(p) => {
-                                pieces.push(Piece::Placeholder(Placeholder { at: start..i, ..p }))
+                                pieces.push(Piece::Placeholder(Placeholder { at: start..i, ..p }));
                             }
                             Err(e) => errors.push(e),
                         }
