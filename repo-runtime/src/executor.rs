@@ -289,14 +289,6 @@ impl std::fmt::Debug for Conn<'_> {
     }
 }
 
-/// The source as a plain client or transaction, and whether it has a statement cache.
-enum Target<'a> {
-    Cached(&'a deadpool_postgres::ClientWrapper),
-    CachedTx(&'a deadpool_postgres::Transaction<'a>),
-    Client(&'a tokio_postgres::Client),
-    Tx(&'a tokio_postgres::Transaction<'a>),
-}
-
 impl<'a> Conn<'a> {
     /// Checks out a connection (pools) or borrows the client or transaction.
     pub async fn acquire(source: Source<'a>) -> Result<Self> {
@@ -319,17 +311,27 @@ impl<'a> Conn<'a> {
         Self { inner: Inner::Borrowed(source) }
     }
 
-    fn target(&self) -> Target<'_> {
-        match &self.inner {
-            Inner::Pooled(o) => Target::Cached(o),
-            Inner::Borrowed(Source::Pooled(c)) => Target::Cached(c),
-            Inner::Borrowed(Source::PooledTransaction(t)) => Target::CachedTx(t),
-            Inner::Borrowed(Source::Client(c)) => Target::Client(c),
-            Inner::Borrowed(Source::Transaction(t)) => Target::Tx(t),
-            Inner::Borrowed(Source::Pool(_) | Source::Shedding(_)) => {
+    /// The client statements run on (a transaction's run on its client), and the statement
+    /// cache when the connection has one. One call on a client instead of one per kind of
+    /// source keeps the calls' futures small.
+    fn parts(&self) -> (&tokio_postgres::Client, Option<&deadpool_postgres::StatementCache>) {
+        let source = match &self.inner {
+            Inner::Pooled(o) => return (o, Some(&o.statement_cache)),
+            Inner::Borrowed(source) => source,
+        };
+        match source {
+            Source::Pooled(c) => (c, Some(&c.statement_cache)),
+            Source::PooledTransaction(t) => (t.client(), Some(&t.statement_cache)),
+            Source::Client(c) => (c, None),
+            Source::Transaction(t) => (t.client(), None),
+            Source::Pool(_) | Source::Shedding(_) => {
                 unreachable!("a pool is checked out in acquire")
             }
         }
+    }
+
+    fn client(&self) -> &tokio_postgres::Client {
+        self.parts().0
     }
 
     /// Prepares `sql` (with explicit parameter `types`, or inferred when empty), from the
@@ -339,13 +341,9 @@ impl<'a> Conn<'a> {
         sql: &str,
         types: &[Type],
     ) -> Result<Statement, tokio_postgres::Error> {
-        match self.target() {
-            Target::Cached(c) if types.is_empty() => c.prepare_cached(sql).await,
-            Target::Cached(c) => c.prepare_typed_cached(sql, types).await,
-            Target::CachedTx(t) if types.is_empty() => t.prepare_cached(sql).await,
-            Target::CachedTx(t) => t.prepare_typed_cached(sql, types).await,
-            Target::Client(c) => c.prepare_typed(sql, types).await,
-            Target::Tx(t) => t.prepare_typed(sql, types).await,
+        match self.parts() {
+            (client, Some(cache)) => cache.prepare_typed(client, sql, types).await,
+            (client, None) => client.prepare_typed(sql, types).await,
         }
     }
 
@@ -355,13 +353,7 @@ impl<'a> Conn<'a> {
         statement: &Statement,
         params: Params<'_>,
     ) -> Result<RowStream, tokio_postgres::Error> {
-        let params = params.iter().copied();
-        match self.target() {
-            Target::Cached(c) => c.query_raw(statement, params).await,
-            Target::CachedTx(t) => t.query_raw(statement, params).await,
-            Target::Client(c) => c.query_raw(statement, params).await,
-            Target::Tx(t) => t.query_raw(statement, params).await,
-        }
+        self.client().query_raw(statement, params.iter().copied()).await
     }
 
     /// Runs a prepared statement and returns the number of rows it affected.
@@ -370,12 +362,7 @@ impl<'a> Conn<'a> {
         statement: &Statement,
         params: Params<'_>,
     ) -> Result<u64, tokio_postgres::Error> {
-        match self.target() {
-            Target::Cached(c) => c.execute(statement, params).await,
-            Target::CachedTx(t) => t.execute(statement, params).await,
-            Target::Client(c) => c.execute(statement, params).await,
-            Target::Tx(t) => t.execute(statement, params).await,
-        }
+        self.client().execute(statement, params).await
     }
 
     /// Starts a prepared `COPY … FROM STDIN`.
@@ -383,11 +370,6 @@ impl<'a> Conn<'a> {
         &self,
         statement: &Statement,
     ) -> Result<CopyInSink<Bytes>, tokio_postgres::Error> {
-        match self.target() {
-            Target::Cached(c) => c.copy_in(statement).await,
-            Target::CachedTx(t) => t.copy_in(statement).await,
-            Target::Client(c) => c.copy_in(statement).await,
-            Target::Tx(t) => t.copy_in(statement).await,
-        }
+        self.client().copy_in(statement).await
     }
 }
