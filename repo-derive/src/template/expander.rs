@@ -23,8 +23,8 @@ pub(super) fn expand_variant(
     // Batch columns are numbered first so their explicit array types are a prefix of the
     // parameter types; `<<where:auto>>` takes the arguments nothing else uses, so it comes last.
     let is_unnest =
-        |p: &Piece| matches!(p, Piece::Placeholder(ph) if Kind::of(&ph.name) == Some(Kind::Unnest));
-    let is_auto = |p: &Piece| matches!(p, Piece::Placeholder(ph) if ph.name == "where" && ph.arg.as_deref() == Some("auto"));
+        |p: &Piece| matches!(p, Piece::Placeholder(ph) if ph.kind == Some(Kind::Unnest));
+    let is_auto = |p: &Piece| matches!(p, Piece::Placeholder(ph) if ph.kind == Some(Kind::Where) && ph.arg.as_deref() == Some("auto"));
     let mut out: Vec<String> = vec![String::new(); pieces.len()];
     for pass in 0..3 {
         for (i, piece) in pieces.iter().enumerate() {
@@ -47,11 +47,14 @@ pub(super) fn expand_variant(
                     x.where_auto()
                 }
                 Piece::Placeholder(p) => x.placeholder(p),
+                // The clauses' markers are left out of every statement (`optional_blocks`).
+                Piece::If { .. } | Piece::EndIf { .. } => String::new(),
             };
             match piece {
-                Piece::Param { at, .. } | Piece::Placeholder(Placeholder { at, .. }) => {
-                    super::locate(&mut x.errors[found..], at);
-                }
+                Piece::Param { at, .. }
+                | Piece::Placeholder(Placeholder { at, .. })
+                | Piece::If { at, .. }
+                | Piece::EndIf { at } => super::locate(&mut x.errors[found..], at),
                 Piece::Sql(_) => {}
             }
         }
@@ -358,7 +361,7 @@ impl Expander<'_> {
     }
 
     fn placeholder(&mut self, p: &Placeholder) -> String {
-        let Some(kind) = Kind::of(&p.name) else {
+        let Some(kind) = p.kind else {
             self.errors.push(super::unknown_placeholder(p));
             return String::new();
         };

@@ -376,22 +376,22 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
     // Clauses opened inside another (already reported), so their `<</if>>` is no stray.
     let mut nested = 0usize;
     for piece in pieces {
+        let found = errors.len();
         match piece {
-            Piece::Placeholder(p) if p.name == "if" && open.is_some() => {
+            Piece::If { raw, .. } if open.is_some() => {
                 let outer = open.as_ref().map(|(_, raw)| raw.clone()).unwrap_or_default();
                 errors.push(Diag::new(
-                    format!("`<<{}>>` inside `<<{outer}>>`: optional clauses do not nest", p.raw),
+                    format!("`<<{raw}>>` inside `<<{outer}>>`: optional clauses do not nest"),
                     "close the first clause with `<</if>>` before opening the next; two conditions on one clause can be two clauses",
                 ));
                 nested += 1;
                 governs.push(Governed::Marker);
             }
-            Piece::Placeholder(p) if p.name == "/if" && nested > 0 => {
+            Piece::EndIf { .. } if nested > 0 => {
                 nested -= 1;
                 governs.push(Governed::Marker);
             }
-            Piece::Placeholder(p) if p.name == "if" => {
-                let cond = p.arg.clone().unwrap_or_default();
+            Piece::If { raw, cond, .. } => {
                 let parsed = cond
                     .strip_prefix("some(")
                     .map(|r| (CondKind::Some, r))
@@ -408,7 +408,7 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                     Some((_, arg)) => {
                         let hint = did_you_mean(&arg, args.iter().map(|a| a.name.as_str()));
                         errors.push(Diag::new(
-                            format!("`<<{}>>`: `{arg}` is not an argument of the method", p.raw),
+                            format!("`<<{raw}>>`: `{arg}` is not an argument of the method"),
                             format!(
                                 "{hint}the arguments are {}",
                                 list(args.iter().map(|a| a.name.as_str()))
@@ -418,17 +418,17 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                     }
                     None => {
                         errors.push(Diag::new(
-                            format!("`<<{}>>` has no condition it understands", p.raw),
+                            format!("`<<{raw}>>` has no condition it understands"),
                             "write `<<if some(arg)>> … <</if>>` for an `Option` argument, or `<<if any(arg)>> … <</if>>` for a slice that must not be empty",
                         ));
                         None
                     }
                 };
                 // A condition not understood is reported; its clause is in no statement.
-                open = Some((index, p.raw.clone()));
+                open = Some((index, raw.clone()));
                 governs.push(Governed::Marker);
             }
-            Piece::Placeholder(p) if p.name == "/if" => {
+            Piece::EndIf { .. } => {
                 if open.take().is_none() {
                     errors.push(Diag::new(
                         "`<</if>>` without an opening `<<if …>>`",
@@ -442,6 +442,9 @@ fn optional_blocks(pieces: &[Piece], args: &[ArgInfo]) -> Result<Blocks, Vec<Dia
                 Some((Some(i), _)) => Governed::By(*i),
                 Some((None, _)) => Governed::Marker,
             }),
+        }
+        if let Piece::If { at, .. } | Piece::EndIf { at } = piece {
+            locate(&mut errors[found..], at);
         }
     }
     if let Some((_, raw)) = open {
@@ -490,13 +493,11 @@ pub(crate) fn check_without_entity(template: &str, args: &[ArgInfo]) -> Vec<Diag
     let mut out: Vec<Diag> = Vec::new();
     for piece in &pieces {
         let d = match piece {
-            Piece::Placeholder(p)
-                if p.name != "if" && p.name != "/if" && Kind::of(&p.name).is_none() =>
-            {
-                unknown_placeholder(p)
+            Piece::Placeholder(p) if p.kind.is_none() => {
+                Diag { at: Some(p.at.clone()), ..unknown_placeholder(p) }
             }
-            Piece::Param { name, .. } if !args.iter().any(|a| a.name == *name) => {
-                unmatched_param(name, args)
+            Piece::Param { name, at, .. } if !args.iter().any(|a| a.name == *name) => {
+                Diag { at: Some(at.clone()), ..unmatched_param(name, args) }
             }
             _ => continue,
         };

@@ -14,6 +14,10 @@ pub(crate) enum Piece {
     Sql(String),
     /// `<<name:arg --option value>>` or its `{{…}}` alias.
     Placeholder(Placeholder),
+    /// `<<if some(arg)>>`, `<<if any(arg)>>`: the condition as written.
+    If { raw: String, cond: String, at: std::ops::Range<usize> },
+    /// `<</if>>`.
+    EndIf { at: std::ops::Range<usize> },
     /// `@name` or `@name.field`, at these bytes of the template.
     Param { name: String, field: Option<String>, at: std::ops::Range<usize> },
 }
@@ -24,6 +28,9 @@ pub(crate) struct Placeholder {
     /// The text between the delimiters, for messages.
     pub raw: String,
     pub name: String,
+    /// Which placeholder `name` is; `None` for a name the engine does not know (reported when
+    /// the template is expanded, beside its other errors).
+    pub kind: Option<super::Kind>,
     pub arg: Option<String>,
     pub options: Vec<(String, Option<String>)>,
     /// Its bytes in the template, delimiters included.
@@ -172,10 +179,8 @@ pub(crate) fn scan(template: &str) -> Result<Vec<Piece>, Vec<Diag>> {
                         let raw = &template[i + 2..i + 2 + n];
                         i += 2 + n + 2;
                         flush(&mut sql, &mut pieces);
-                        match parse_placeholder(raw) {
-                            Ok(p) => {
-                                pieces.push(Piece::Placeholder(Placeholder { at: start..i, ..p }));
-                            }
+                        match parse_placeholder(raw, start..i) {
+                            Ok(piece) => pieces.push(piece),
                             Err(e) => errors.push(e),
                         }
                     }
@@ -277,17 +282,15 @@ pub(crate) fn skip_dollar_quoted(t: &str, i: usize) -> Option<Result<usize, Stri
     })
 }
 
-fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
+/// The piece `<<raw>>` (at bytes `at`) stands for.
+fn parse_placeholder(raw: &str, at: std::ops::Range<usize>) -> Result<Piece, Diag> {
     // `<<if some(arg)>>` and `<</if>>` carry a condition, not options.
     let trimmed = raw.trim();
     if let Some(cond) = trimmed.strip_prefix("if ") {
-        return Ok(Placeholder {
-            raw: trimmed.to_owned(),
-            name: "if".into(),
-            arg: Some(cond.trim().to_owned()),
-            options: Vec::new(),
-            at: 0..0,
-        });
+        return Ok(Piece::If { raw: trimmed.to_owned(), cond: cond.trim().to_owned(), at });
+    }
+    if trimmed == "/if" {
+        return Ok(Piece::EndIf { at });
     }
     // C# Sqlx's option syntax, `{{columns:auto|exclude=Id,CreatedAt}}`, is an alias of
     // `--exclude Id,CreatedAt` (PascalCase names find their fields when they are looked up).
@@ -327,11 +330,12 @@ fn parse_placeholder(raw: &str) -> Result<Placeholder, Diag> {
         }
         options.push((opt, (!value.is_empty()).then_some(value)));
     }
-    Ok(Placeholder {
+    Ok(Piece::Placeholder(Placeholder {
         raw: raw.trim().to_owned(),
         name: name.to_owned(),
+        kind: super::Kind::of(name),
         arg: arg.filter(|a| !a.is_empty()),
         options,
-        at: 0..0,
-    })
+        at,
+    }))
 }

@@ -461,4 +461,8 @@ fn template_errors_know_the_bytes_at_fault() {
         ["<<columns --only nick, bogus>>"]
     );
     assert_eq!(located("SELECT 1 WHERE x = $1 AND y = 'open"), ["$1", "'open"]);
+    assert_eq!(
+        located("SELECT 1 WHERE id = @id <<if some(nope)>> AND x <</if>> <</if>>"),
+        ["<<if some(nope)>>", "<</if>>"]
+    );
 }
