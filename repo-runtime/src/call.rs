@@ -47,7 +47,18 @@ pub(crate) struct Spanned {
 impl Listeners {
     #[inline]
     pub(crate) fn of(q: &'static Query) -> Self {
+        use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
         let observer = observer();
+        // No subscriber takes DEBUG: no span is built (one atomic load; building a disabled
+        // span costs more, and records its fields for `log` when tracing's `log` feature is on).
+        if tracing::Level::DEBUG > STATIC_MAX_LEVEL
+            || tracing::Level::DEBUG > LevelFilter::current()
+        {
+            return match observer {
+                Some(observer) => Self::Observer(observer),
+                None => Self::Nobody,
+            };
+        }
         let span = tracing::debug_span!(
             "repo.call",
             method = q.method,
