@@ -7,7 +7,7 @@ use std::pin::pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::ToSql;
 
-use crate::call::{Listeners, Query, acquire, observed};
+use crate::call::{Query, Within, acquire, observed};
 use crate::executor::{Conn, Source};
 use crate::{Entity, Page, Result};
 
@@ -101,18 +101,17 @@ pub async fn copy_in<T, const N: usize>(
     rows: &[T],
     values: for<'a> fn(&'a T) -> [&'a (dyn ToSql + Sync); N],
 ) -> Result<u64> {
-    // Built once and awaited in whichever branch `observed!` takes.
     let body = async move {
         let conn = acquire!(source);
-        let types_stmt = conn.prepare(columns.sql, columns.types).await?;
+        let types_stmt = conn.prepare(columns.sql, columns.types).await.within(copy)?;
         let types: Vec<_> = types_stmt.columns().iter().map(|c| c.type_().clone()).collect();
-        let copy_stmt = conn.prepare(copy.sql, copy.types).await?;
-        let sink = conn.copy_in(&copy_stmt).await?;
+        let copy_stmt = conn.prepare(copy.sql, copy.types).await.within(copy)?;
+        let sink = conn.copy_in(&copy_stmt).await.within(copy)?;
         let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
         for row in rows {
-            writer.as_mut().write(&values(row)).await?;
+            writer.as_mut().write(&values(row)).await.within(copy)?;
         }
-        Ok(writer.finish().await?)
+        writer.finish().await.within(copy)
     };
-    observed!(copy, |n: &u64| Some(*n), body)
+    observed(copy, |n: &u64| Some(*n), body).await
 }
