@@ -13,7 +13,7 @@ use futures_util::future::Either;
 use tokio_postgres::types::{ToSql, Type};
 use tracing::Instrument;
 
-use crate::executor::{Conn, Params, Source};
+use crate::executor::{Conn, Params, Source, prepared};
 use crate::observe::{QueryEvent, observer};
 use crate::stream::{Page, Rows, total_of};
 use crate::{Error, FromRow, Result};
@@ -193,7 +193,7 @@ pub fn execute(
 
 async fn execute_body(source: Source<'_>, q: &'static Query, params: Params<'_>) -> Result<u64> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     conn.execute(&stmt, params).await.within(q)
 }
 
@@ -212,7 +212,7 @@ async fn opt_body<T: FromRow>(
     params: Params<'_>,
 ) -> Result<Option<T>> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     let mut rows = pin!(conn.query_raw(&stmt, params).await.within(q)?);
     let Some(row) = rows.try_next().await.within(q)? else {
         return Ok(None);
@@ -238,7 +238,7 @@ async fn one_body<T: FromRow>(
     params: Params<'_>,
 ) -> Result<T> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     let mut rows = pin!(conn.query_raw(&stmt, params).await.within(q)?);
     let Some(row) = rows.try_next().await.within(q)? else {
         return Err(Error::NotFound { method: q.method });
@@ -264,7 +264,7 @@ async fn all_body<T: FromRow>(
     params: Params<'_>,
 ) -> Result<Vec<T>> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     let mut rows = pin!(conn.query_raw(&stmt, params).await.within(q)?);
     let mut out = Vec::new();
     while let Some(row) = rows.try_next().await.within(q)? {
@@ -288,7 +288,7 @@ async fn stream_body<'a, T: FromRow>(
     params: Params<'_>,
 ) -> Result<Rows<'a, T>> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     let rows = conn.query_raw(&stmt, params).await.within(q)?;
     Ok(Rows::new(rows, Box::new(conn)))
 }
@@ -324,7 +324,7 @@ async fn page_body<T: FromRow>(
     paging: Paging,
 ) -> Result<Page<T>> {
     let conn = acquire!(source);
-    let stmt = conn.prepare(q.sql, q.types).await.within(q)?;
+    let stmt = prepared!(conn, q.sql, q.types).within(q)?;
     let mut rows = pin!(conn.query_raw(&stmt, params).await.within(q)?);
     let mut items = Vec::new();
     let mut total = None;
