@@ -359,22 +359,24 @@ impl<'a> Conn<'a> {
         prepared!(self, sql, types)
     }
 
-    /// Runs a prepared statement and streams its rows.
-    pub async fn query_raw(
+    /// Runs a prepared statement and streams its rows. The client's own future, not one that
+    /// wraps it (each wrapper is a state machine more to poll).
+    pub fn query_raw(
         &self,
         statement: &Statement,
         params: Params<'_>,
-    ) -> Result<RowStream, tokio_postgres::Error> {
-        self.client().query_raw(statement, params.iter().copied()).await
+    ) -> impl Future<Output = Result<RowStream, tokio_postgres::Error>> {
+        self.client().query_raw(statement, params.iter().copied())
     }
 
-    /// Runs a prepared statement and returns the number of rows it affected.
-    pub async fn execute(
+    /// Runs a prepared statement and returns the number of rows it affected (the client's own
+    /// future).
+    pub fn execute(
         &self,
         statement: &Statement,
         params: Params<'_>,
-    ) -> Result<u64, tokio_postgres::Error> {
-        self.client().execute(statement, params).await
+    ) -> impl Future<Output = Result<u64, tokio_postgres::Error>> {
+        self.client().execute(statement, params)
     }
 
     /// Starts a prepared `COPY … FROM STDIN`.
