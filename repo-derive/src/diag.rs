@@ -22,12 +22,7 @@ impl Errors {
         message: impl Display,
         help: impl Display,
     ) {
-        let text = format!("{message}\nhelp: {help}");
-        if self.seen.contains(&text) {
-            return;
-        }
-        self.seen.push(text.clone());
-        self.push_error(syn::Error::new_spanned(tokens, text));
+        self.record(message, help, |text| syn::Error::new_spanned(tokens, text));
     }
 
     /// Records an error at `span`, whose message ends with a `help:` line.
@@ -37,12 +32,22 @@ impl Errors {
         message: impl Display,
         help: impl Display,
     ) {
+        self.record(message, help, |text| syn::Error::new(span, text));
+    }
+
+    /// Records the error `at` makes of the text, unless the same text was recorded already.
+    fn record(
+        &mut self,
+        message: impl Display,
+        help: impl Display,
+        at: impl FnOnce(String) -> syn::Error,
+    ) {
         let text = format!("{message}\nhelp: {help}");
         if self.seen.contains(&text) {
             return;
         }
         self.seen.push(text.clone());
-        self.push_error(syn::Error::new(span, text));
+        self.push_error(at(text));
     }
 
     /// Records a ready-made error.

@@ -8,13 +8,7 @@ use crate::template::Diag;
 pub(crate) fn accepted_types(ty: &syn::Type) -> Option<Vec<String>> {
     let syn::Type::Path(p) = ty else { return None };
     let seg = p.path.segments.last()?;
-    let inner = match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    };
+    let inner = crate::repo::model::first_type_arg(seg);
     let one = |s: &str| Some(vec![s.to_owned()]);
     match seg.ident.to_string().as_str() {
         "Option" => accepted_types(inner?),

@@ -125,7 +125,7 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 }
 
 /// The first type argument of `Name<T, …>`.
-fn first_type_arg(seg: &syn::PathSegment) -> Option<&Type> {
+pub(crate) fn first_type_arg(seg: &syn::PathSegment) -> Option<&Type> {
     match &seg.arguments {
         PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
             GenericArgument::Type(t) => Some(t),

@@ -13,7 +13,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use super::crud::CrudTable;
-use super::model::{Method, RepoTrait, Returns};
+use super::model::{Method, RepoTrait, Returns, first_type_arg};
 use super::typed::Typing;
 use crate::check::syntax;
 use crate::diag::{Errors, pretty, template_span};
@@ -239,14 +239,7 @@ fn array_element(ty: &Type) -> Option<Type> {
     let ty = &crate::diag::declared(ty);
     let Type::Path(p) = ty else { return None };
     let seg = p.path.segments.last()?;
-    let inner = match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    };
-    match (seg.ident.to_string().as_str(), inner) {
+    match (seg.ident.to_string().as_str(), first_type_arg(seg)) {
         ("Option", Some(t)) => array_element(t),
         ("Vec", Some(Type::Path(t))) if t.path.is_ident("u8") => None,
         ("Vec", Some(t)) => Some(t.clone()),
