@@ -1,4 +1,9 @@
 //! The placeholder expansions: one statement from one variant of a template.
+//!
+//! One piece: every placeholder is an arm of one `match` over `Kind` that shares the
+//! expander's state (the parameters bound so far, the errors, the entity and the arguments),
+//! and the helpers below (`selected`, `entity_arg`, `unnest`, `where_id`, `orderby`, …) are
+//! each used by those arms.
 
 use super::{
     ArgInfo, ArgKind, ArrayPart, Bind, Diag, EntityInfo, Expanded, FieldInfo, Kind, Piece,

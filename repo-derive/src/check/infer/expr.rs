@@ -1,4 +1,8 @@
 //! Expression typing: each expression's type and nullability, and the parameters it types.
+//!
+//! One piece: `expr` is one `match` over sqlparser's expression kinds, each arm typing its
+//! operands through the same walk; the function table below it (`function`, set-returning
+//! functions) is what the arms for calls and FROM items look up.
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,

@@ -10,8 +10,8 @@
 //! This file is the name resolution: one recursive walk over statements, queries, FROM items
 //! and scopes, which share the scope type and cannot be cut without passing it around; typing
 //! of expressions and functions is in `expr.rs`, the tests in `tests.rs`. The free functions
-//! at the end (USING's merged columns, functions in FROM, relations pushed onto a scope) are
-//! steps of that walk over the same scope type.
+//! at the end (USING's merged columns, functions in FROM, a `SELECT … FROM UNNEST(…)`,
+//! relations pushed onto a scope) are steps of that walk over the same scope type.
 
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Ident,
