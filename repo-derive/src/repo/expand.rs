@@ -16,7 +16,7 @@ use syn::{Ident, Type};
 use super::crud::CrudTable;
 use super::model::{Method, RepoTrait, Returns, send_signature};
 use super::valid::{Call, Checked, Statements, Variant};
-use super::verify::{BoundParam, bound_param, query_static, verify_step};
+use super::verify::{BoundParam, bound_param, query_static, stated_types, verify_step};
 use crate::template::CondKind;
 
 /// Gives every elided or `'_` lifetime in `ty` the name `'__arg`, so the type can stand in a
@@ -81,8 +81,7 @@ fn variant_call(
     let bound: Vec<BoundParam> =
         x.binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect();
     let columns: Vec<&TokenStream> = bound.iter().filter_map(|b| b.prelude.as_ref()).collect();
-    let types: Vec<TokenStream> =
-        m.types.iter().cloned().chain(bound.iter().filter_map(|b| b.explicit.clone())).collect();
+    let types = stated_types(m, &bound);
     let params: Vec<&TokenStream> = bound.iter().map(|b| &b.expr).collect();
 
     // `self` is hygienic: it must carry the span of the user's `&self`, not the macro's.

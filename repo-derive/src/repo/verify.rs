@@ -95,6 +95,12 @@ pub(super) fn bound_param(
     })
 }
 
+/// The parameter types a method's statement states when prepared: its own (a generated
+/// method's key arrays), then its batch's arrays.
+pub(super) fn stated_types(m: &Method, bound: &[BoundParam]) -> Vec<TokenStream> {
+    m.types.iter().cloned().chain(bound.iter().filter_map(|b| b.explicit.clone())).collect()
+}
+
 /// The `verify()` step for one method: its statement with the Rust types of what it binds
 /// and reads.
 pub(super) fn verify_step(
@@ -114,8 +120,7 @@ pub(super) fn verify_step(
     };
     let bound: Vec<BoundParam> =
         x.binds.iter().filter_map(|b| bound_param(b, &arg, field_types)).collect();
-    let types: Vec<TokenStream> =
-        m.types.iter().cloned().chain(bound.iter().filter_map(|b| b.explicit.clone())).collect();
+    let types = stated_types(m, &bound);
     let params: Vec<Type> = bound.into_iter().map(|b| b.rust).collect();
     let rows = match &m.returns {
         Returns::One(t)
