@@ -7,7 +7,7 @@ use std::pin::pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::ToSql;
 
-use crate::call::{Query, Within, acquire, observed};
+use crate::call::{Listeners, Query, Within, acquire, observed};
 use crate::executor::{Conn, Source, prepared};
 use crate::{Entity, Page, Result};
 
@@ -113,5 +113,5 @@ pub async fn copy_in<T, const N: usize>(
         }
         writer.finish().await.within(copy)
     };
-    observed(copy, |n: &u64| Some(*n), body).await
+    observed!(copy, |n: &u64| Some(*n), body)
 }
