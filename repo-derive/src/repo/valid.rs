@@ -212,12 +212,11 @@ fn nested_arrays(
 /// A `Page` needs `<<total>>` and a bound OFFSET.
 fn paging(m: &Method, x: &Expanded, errors: &mut Errors) -> Option<Paging> {
     let name = &m.item.sig.ident;
-    match (x.offset_bind.map(|i| &x.binds[i]), x.has_total) {
-        (Some(Bind::Arg(offset_arg)), true) => Some(Paging {
-            offset_arg: offset_arg.clone(),
-            offset_param: x.offset_bind?,
-            limit_param: x.limit_bind,
-        }),
+    let offset = x.offset_bind.map(|i| (i, &x.binds[i]));
+    match (offset, x.has_total) {
+        (Some((offset_param, Bind::Arg(offset_arg))), true) => {
+            Some(Paging { offset_arg: offset_arg.clone(), offset_param, limit_param: x.limit_bind })
+        }
         _ => {
             errors.push(
                 &m.at,
